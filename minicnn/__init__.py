@@ -1,0 +1,1 @@
+"""minicnn: convolutional networks from scratch in NumPy and numba."""

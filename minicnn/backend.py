@@ -1,0 +1,33 @@
+"""The one global setting: the float type every layer computes in.
+
+float32 is the default, as in Keras. Gradient checks switch to float64 because
+central differences need the extra digits::
+
+    >>> import minicnn
+    >>> minicnn.set_floatx("float64")
+    >>> minicnn.floatx()
+    'float64'
+    >>> minicnn.set_floatx("float32")
+"""
+import numpy as np
+
+_FLOATX = "float32"
+_ALLOWED = ("float32", "float64")
+
+
+def floatx():
+    """Name of the float type new weights and activations use (``"float32"`` by default)."""
+    return _FLOATX
+
+
+def set_floatx(name):
+    """Make every new weight, input conversion and buffer use ``name`` (float32 or float64)."""
+    global _FLOATX
+    if name not in _ALLOWED:
+        raise ValueError(f"floatx must be one of {_ALLOWED}. Received {name!r}.")
+    _FLOATX = name
+
+
+def as_float(x):
+    """``x`` as an array of the current float type (no copy when it already is one)."""
+    return np.asarray(x, dtype=_FLOATX)
