@@ -1,0 +1,223 @@
+"""Find, download and check the four Fashion-MNIST files.
+
+:func:`locate_data` looks, in this order, at
+
+1. the ``path`` argument,
+2. the folder named by the ``FASHION_MNIST_DIR`` environment variable,
+3. ``/usr/share/datasets/fashion-mnist`` (Debian's ``dataset-fashion-mnist``),
+4. the user cache, ``$XDG_CACHE_HOME/minicnn/fashion-mnist`` or
+   ``~/.cache/minicnn/fashion-mnist``,
+
+and only then downloads the files into the cache. Each file may be gzipped
+(``name.gz``) or not (``name``).
+
+Why we hash the *unzipped* bytes: the Fashion-MNIST README publishes MD5s of
+the ``.gz`` archives (kept here as ``ARCHIVE_MD5``), but Debian recompressed
+them, so its archives have other MD5s while holding exactly the same data.
+``CHECKSUMS`` holds the SHA-256 of the IDX content; it was computed from the
+Debian copy and agrees with the raw-file hashes other projects publish for the
+official archives. It is the same whichever way a file was compressed.
+"""
+import hashlib
+import http.client
+import os
+import sys
+import tempfile
+import urllib.request
+import warnings
+from pathlib import Path
+
+from .idx import GZIP_MAGIC, decompress_if_gzipped
+
+NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+         "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+EXPECTED_SHAPES = {
+    "train-images-idx3-ubyte": (60000, 28, 28), "train-labels-idx1-ubyte": (60000,),
+    "t10k-images-idx3-ubyte": (10000, 28, 28), "t10k-labels-idx1-ubyte": (10000,),
+}
+CHECKSUMS = {  # SHA-256 of the unzipped IDX files
+    "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+ARCHIVE_MD5 = {  # MD5 of the official .gz files, as the Fashion-MNIST README lists them
+    "train-images-idx3-ubyte": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+    "train-labels-idx1-ubyte": "25c81989df183df01b3e8a0aad5dffbe",
+    "t10k-images-idx3-ubyte": "bef4ecab320f06d8554ea6380940ec79",
+    "t10k-labels-idx1-ubyte": "bb300cfdad3c16e7a12a480ee83cd310",
+}
+# Tried in order. The S3 website endpoint only speaks plain HTTP; that is safe
+# enough because every file is checked against CHECKSUMS before it is kept.
+MIRRORS = ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+           "https://storage.googleapis.com/tensorflow/tf-keras-datasets/")
+ENV_VAR = "FASHION_MNIST_DIR"
+DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+DEBIAN_PACKAGE = "dataset-fashion-mnist"
+
+FIXES = (f"apt-get install {DEBIAN_PACKAGE}   (as root; installs the files into {DEBIAN_DIR})",
+         f"export {ENV_VAR}=/folder/with/the/four/files   (gzipped or not)",
+         "python datasets.py fetch   (downloads and checks them into the user cache)")
+
+
+class DataNotFoundError(FileNotFoundError):
+    """Fashion-MNIST is in none of the places we look, and downloading failed or was off."""
+
+
+def cache_dir():
+    """``$XDG_CACHE_HOME/minicnn/fashion-mnist``, or ``~/.cache/...`` when unset."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "minicnn" / "fashion-mnist"
+
+
+def find_files(directory):
+    """Map each of the four names to its file in ``directory`` (``name.gz`` first, then ``name``).
+
+    Names with no file are left out, so ``len(result) == 4`` means complete.
+    """
+    found = {}
+    for name in NAMES:
+        for candidate in (Path(directory) / f"{name}.gz", Path(directory) / name):
+            if candidate.is_file():
+                found[name] = candidate
+                break
+    return found
+
+
+def _why_incomplete(directory, files):
+    if not Path(directory).is_dir():
+        return "no such folder"
+    missing = [n for n in NAMES if n not in files]
+    return f"found {len(files)} of 4 files, missing {', '.join(missing)} (.gz or not)"
+
+
+def candidate_places(path=None):
+    """The local places to search, in order, as ``(label, directory or None)`` pairs."""
+    env = os.environ.get(ENV_VAR)
+    return [("path argument", Path(path) if path is not None else None),
+            (f"${ENV_VAR}", Path(env) if env else None),
+            (f"Debian package {DEBIAN_PACKAGE}", Path(DEBIAN_DIR)),
+            ("user cache", cache_dir())]
+
+
+def locate_data(path=None, download=True, base_url=None, checksums=None, verbose=True):
+    """Find the folder that holds all four files, downloading them as a last resort.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Looked at first.
+    download : bool
+        When False, stop after the local places (nothing is fetched).
+    base_url : str, optional
+        Download from this URL instead of trying each of ``MIRRORS``.
+    checksums : dict, optional
+        Name -> SHA-256 of the unzipped file; defaults to ``CHECKSUMS``.
+
+    Returns
+    -------
+    (str, Path, dict)
+        Which place it was, the folder, and ``find_files`` of that folder.
+
+    Raises
+    ------
+    DataNotFoundError
+        Listing every place tried, why each failed, and the three fixes.
+    """
+    tried = []
+    for label, directory in candidate_places(path):
+        if directory is None:
+            tried.append(f"{label}: not given")
+            continue
+        files = find_files(directory)
+        if len(files) == len(NAMES):
+            return label, directory, files
+        tried.append(f"{label} {directory}: {_why_incomplete(directory, files)}")
+        if label in ("path argument", f"${ENV_VAR}"):
+            warnings.warn(f"{label} {directory} does not hold Fashion-MNIST ("
+                          f"{_why_incomplete(directory, files)}); looking elsewhere.")
+    if not download:
+        tried.append("download: switched off (download=False)")
+        raise DataNotFoundError(not_found_message(tried))
+    errors = []
+    for url in [base_url] if base_url else MIRRORS:
+        try:
+            directory = download_files(cache_dir(), url, checksums, verbose)
+            return f"download from {url}", directory, find_files(directory)
+        except (OSError, ValueError) as err:
+            errors.append(err)
+            tried.append(f"download from {url} into {cache_dir()}: {err}")
+    raise DataNotFoundError(not_found_message(tried)) from errors[-1]
+
+
+def not_found_message(tried):
+    """The text of ``DataNotFoundError``: every place tried, then the fixes."""
+    lines = ["Fashion-MNIST was not found. Places tried, in order:"]
+    lines += [f"  {i}. {entry}" for i, entry in enumerate(tried, 1)]
+    lines += ["Fix it with one of:"] + [f"  - {fix}" for fix in FIXES]
+    lines += ["(For a quick look without the full data: load_fashion_mnist(sample=True).)"]
+    return "\n".join(lines)
+
+
+def content_sha256(path):
+    """SHA-256 of the unzipped content of ``path`` (so .gz and raw copies agree)."""
+    data = decompress_if_gzipped(Path(path).read_bytes(), str(path))
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_checksum(path, name, checksums=None):
+    """Raise ``ValueError`` unless the content of ``path`` has the known hash of ``name``."""
+    checksums = CHECKSUMS if checksums is None else checksums
+    received = content_sha256(path)
+    if received != checksums[name]:
+        raise ValueError(f"{path} fails its checksum: SHA-256 of its content is "
+                         f"{received}, expected {checksums[name]} for {name}. "
+                         "It is damaged or not the official file; delete it and fetch again.")
+
+
+def download_files(dest, base_url, checksums=None, verbose=True, timeout=60):
+    """Download the missing ones of the four ``name.gz`` files from ``base_url`` into ``dest``.
+
+    Each file is written to a temporary file in ``dest``, checked, and only then
+    renamed into place with ``os.replace`` (atomic on one file system): an
+    interrupted or corrupt download leaves nothing behind.
+    """
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    have = find_files(dest)
+    for name in NAMES:
+        if name not in have:
+            url = base_url.rstrip("/") + f"/{name}.gz"
+            if verbose:
+                print(f"downloading {url}", file=sys.stderr)
+            _download_one(url, dest / f"{name}.gz", name, checksums, timeout)
+    return dest
+
+
+def _download_one(url, target, name, checksums, timeout):
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+            announced = response.headers.get("Content-Length")
+            received = _copy(response, out)
+        # http.client returns a short body without complaint when the server hangs up early.
+        if announced is not None and received != int(announced):
+            raise OSError(f"{url}: transfer interrupted after {received} of {announced} bytes")
+        with open(tmp, "rb") as f:
+            if f.read(2) != GZIP_MAGIC:
+                raise ValueError(f"{url} did not send a gzip file")
+        check_checksum(tmp, name, checksums)
+        os.replace(tmp, target)
+    except http.client.HTTPException as err:  # not an OSError, so convert it
+        raise OSError(f"{url}: {err!r}") from err
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _copy(response, out, chunk=1 << 20):
+    total = 0
+    while block := response.read(chunk):
+        out.write(block)
+        total += len(block)
+    return total
