@@ -381,7 +381,7 @@ def plot_prediction_grid(images, y_true, y_pred, class_names, n=8, seed=None,
     chosen = np.random.default_rng(seed).choice(len(images), size=count, replace=False)
     ncols = min(count, 4 if count <= 8 else 8)
     nrows = int(np.ceil(count / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.0 * ncols, 2.3 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.0 * ncols, 2.5 * nrows), squeeze=False)
     for ax, index in zip(axes.flat, chosen):
         probability = None if probabilities is None else probabilities[index, y_pred[index]]
         right = y_true[index] == y_pred[index]
