@@ -127,7 +127,7 @@ def locate_data(path=None, download=True, base_url=None, checksums=None, verbose
     tried = []
     for label, directory in candidate_places(path):
         if directory is None:
-            tried.append(f"{label}: not given")
+            tried.append(f"{label}: {'not set' if label.startswith('$') else 'not given'}")
             continue
         files = find_files(directory)
         if len(files) == len(NAMES):
@@ -139,15 +139,12 @@ def locate_data(path=None, download=True, base_url=None, checksums=None, verbose
     if not download:
         tried.append("download: switched off (download=False)")
         raise DataNotFoundError(not_found_message(tried))
-    errors = []
-    for url in [base_url] if base_url else MIRRORS:
-        try:
-            directory = download_files(cache_dir(), url, checksums, verbose)
-            return f"download from {url}", directory, find_files(directory)
-        except (OSError, ValueError) as err:
-            errors.append(err)
-            tried.append(f"download from {url} into {cache_dir()}: {err}")
-    raise DataNotFoundError(not_found_message(tried)) from errors[-1]
+    try:
+        directory = download_from_mirrors(cache_dir(), base_url, checksums, verbose)
+    except OSError as err:
+        tried.append(f"download into {cache_dir()}: {err}")
+        raise DataNotFoundError(not_found_message(tried)) from err
+    return "download", directory, find_files(directory)
 
 
 def not_found_message(tried):
@@ -173,6 +170,20 @@ def check_checksum(path, name, checksums=None):
         raise ValueError(f"{path} fails its checksum: SHA-256 of its content is "
                          f"{received}, expected {checksums[name]} for {name}. "
                          "It is damaged or not the official file; delete it and fetch again.")
+
+
+def download_from_mirrors(dest, base_url=None, checksums=None, verbose=True):
+    """Download into ``dest`` from ``base_url``, or else from each of ``MIRRORS`` until one works.
+
+    Raises ``OSError`` listing what went wrong with each URL.
+    """
+    errors = []
+    for url in [base_url] if base_url else MIRRORS:
+        try:
+            return download_files(dest, url, checksums, verbose)
+        except (OSError, ValueError) as err:
+            errors.append(f"from {url}: {err}")
+    raise OSError("every download failed: " + "; ".join(errors))
 
 
 def download_files(dest, base_url, checksums=None, verbose=True, timeout=60):
