@@ -31,3 +31,21 @@ def set_floatx(name):
 def as_float(x):
     """``x`` as an array of the current float type (no copy when it already is one)."""
     return np.asarray(x, dtype=_FLOATX)
+
+
+_INIT_RNG = np.random.default_rng()
+
+
+def set_random_seed(seed):
+    """Make weight initialisation reproducible, like ``keras.utils.set_random_seed``.
+
+    Layers draw their initial weights from one generator; seeding it makes two
+    models built after the same ``set_random_seed(s)`` start from equal weights.
+    """
+    global _INIT_RNG
+    _INIT_RNG = np.random.default_rng(seed)
+
+
+def init_rng():
+    """The generator that layers draw initial weights from."""
+    return _INIT_RNG

@@ -1,0 +1,71 @@
+"""Checks on what users pass to ``fit``, ``evaluate`` and ``predict``.
+
+Each error names the problem, quotes what was received and says the fix, so a
+learner never has to decode a traceback from deep inside NumPy.
+"""
+import numpy as np
+
+
+def check_inputs(x, input_shape, argument="x"):
+    """``x`` must be a non-empty numeric array of shape (N, *input_shape) with no NaN or inf."""
+    x = np.asarray(x)
+    if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool) \
+            or np.issubdtype(x.dtype, np.complexfloating):
+        raise TypeError(f"{argument} must hold real numbers; received dtype {x.dtype}. "
+                        f"Convert it, e.g. {argument}.astype('float32').")
+    if x.ndim == 0 or x.shape[0] == 0:
+        raise ValueError(f"{argument} is empty (shape {x.shape}); pass at least one sample.")
+    if input_shape is not None and tuple(x.shape[1:]) != tuple(input_shape):
+        raise ValueError(_shape_message(x.shape, input_shape, argument))
+    if np.issubdtype(x.dtype, np.floating) and not np.isfinite(x).all():
+        bad = int(np.size(x) - np.isfinite(x).sum())
+        raise ValueError(f"{argument} contains {bad} NaN or inf values. Remove or replace them "
+                         f"(e.g. np.nan_to_num) before training or predicting.")
+    return x
+
+
+def _shape_message(shape, input_shape, argument):
+    wanted = f"(N, {', '.join(map(str, input_shape))})"
+    message = f"{argument} has shape {shape} but the model expects {wanted}."
+    if tuple(shape[1:]) + (1,) == tuple(input_shape):
+        message += f" Add the channel axis: {argument}[..., None]."
+    elif len(shape) == len(input_shape) + 1 and tuple(shape[1:-1]) == tuple(input_shape[:-1]):
+        message += f" The images have {shape[-1]} channels, the model was built for {input_shape[-1]}."
+    elif len(shape) == 2 and np.prod(shape[1:]) == np.prod(input_shape):
+        message += f" Reshape the images: {argument}.reshape(-1, {', '.join(map(str, input_shape))})."
+    return message
+
+
+def check_targets(y, n_samples, num_classes, sparse, argument="y"):
+    """Integer labels in [0, num_classes) when ``sparse``, else one-hot rows of width num_classes."""
+    y = np.asarray(y)
+    if len(y) != n_samples:
+        raise ValueError(f"x and {argument} have different lengths: {n_samples} samples in x but "
+                         f"{len(y)} in {argument}. Pass one target per sample.")
+    if sparse:
+        return _check_labels(y, num_classes, argument)
+    if y.ndim != 2 or y.shape[1] != num_classes:
+        raise ValueError(f"{argument} has shape {y.shape}, but categorical_crossentropy needs one-hot "
+                         f"targets of shape (N, {num_classes}). Use minicnn.to_categorical({argument}, "
+                         f"{num_classes}) or the loss 'sparse_categorical_crossentropy' for integer labels.")
+    if not np.isfinite(y).all():
+        raise ValueError(f"{argument} contains NaN or inf values.")
+    return y
+
+
+def _check_labels(y, num_classes, argument):
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"{argument} has shape {y.shape}, but sparse_categorical_crossentropy needs "
+                         f"integer labels of shape (N,). For one-hot targets use "
+                         f"'categorical_crossentropy', or pass {argument}.argmax(axis=1).")
+    if not np.issubdtype(y.dtype, np.integer):
+        if not (np.issubdtype(y.dtype, np.floating) and np.isfinite(y).all() and (y == np.round(y)).all()):
+            raise ValueError(f"{argument} must hold integer class labels; received dtype {y.dtype} "
+                             f"with non-integer values such as {y.reshape(-1)[0]!r}.")
+    outside = (y < 0) | (y >= num_classes)
+    if outside.any():
+        raise ValueError(f"label {y[outside][0]!r} is outside [0, {num_classes}): the model has "
+                         f"{num_classes} outputs, so labels must be 0 ... {num_classes - 1}.")
+    return y.astype(np.int64)

@@ -1,0 +1,138 @@
+"""The layer protocol every minicnn layer follows.
+
+A layer's life has three steps, as in Keras:
+
+1. ``__init__`` checks the arguments (``filters``, ``pool_size`` ...);
+2. ``build(input_shape)`` learns the input shape (without the batch axis), makes
+   ``params`` (name -> array, Keras names and shapes) and the matching ``grads``;
+3. ``forward(x, training)`` computes the output and keeps what ``backward``
+   needs; ``backward(grad_out)`` returns ``dL/dx`` and fills ``grads``.
+
+Layers that end in an activation (``Dense(10, activation="softmax")``) hold it in
+``self.activation``. ``backward_preactivation`` starts the backward pass below
+that activation: the model uses it for the fused softmax + cross-entropy
+gradient, and Grad-CAM uses it to start from class scores.
+"""
+import collections
+import re
+
+import numpy as np
+
+from .. import backend
+
+
+def snake_case(name):
+    """``"ZeroPadding2D"`` -> ``"zero_padding2d"``: Keras's rule for layer names."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def glorot_uniform(shape, fan_in, fan_out):
+    """Keras's default kernel initialiser: U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out)).
+
+    The limit keeps the variance of activations and of gradients roughly equal
+    from layer to layer (Glorot & Bengio, 2010).
+    """
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return backend.init_rng().uniform(-limit, limit, size=shape).astype(backend.floatx())
+
+
+class Layer:
+    """Base class: holds ``params``/``grads`` dicts, the shapes and the name."""
+
+    _name_counts = collections.Counter()
+    activation = None
+
+    def __init__(self, name=None):
+        self.name = name or self._unique_name()
+        self.params = {}
+        self.grads = {}
+        self.input_shape = None
+        self.output_shape = None
+        self.built = False
+        # Only layers with randomness (Dropout) read it; the model reseeds it per epoch.
+        self.rng = np.random.default_rng()
+
+    def _unique_name(self):
+        base = snake_case(type(self).__name__)
+        count = Layer._name_counts[base]
+        Layer._name_counts[base] += 1
+        return base if count == 0 else f"{base}_{count}"
+
+    def build(self, input_shape):
+        """Record the input shape (no batch axis) and compute the output shape."""
+        self.input_shape = tuple(int(d) for d in input_shape)
+        self.output_shape = self.compute_output_shape(self.input_shape)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        """Output shape (no batch axis); layers that change the shape override it."""
+        return input_shape
+
+    def add_param(self, name, value):
+        """Register a trainable array and a zero gradient of the same shape."""
+        self.params[name] = value
+        self.grads[name] = np.zeros_like(value)
+
+    def forward(self, x, training=False):
+        raise NotImplementedError
+
+    def backward(self, grad_out):
+        raise NotImplementedError
+
+    def __call__(self, x, training=False):
+        """Build on first use (from ``x.shape[1:]``), then run ``forward``."""
+        if not self.built:
+            self.build(np.shape(x)[1:])
+        return self.forward(x, training=training)
+
+    def count_params(self):
+        return int(sum(p.size for p in self.params.values()))
+
+    def get_config(self):
+        """The constructor arguments, JSON-ready, so ``type(layer)(**config)`` rebuilds it."""
+        return {"name": self.name}
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r} output_shape={self.output_shape}>"
+
+
+def check_positive_ints(layer_name, argument, value, length=2):
+    """Turn ``3`` or ``(3, 3)`` into a tuple of ``length`` positive ints, or say what is wrong."""
+    values = (value,) * length if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) != length or not all(isinstance(v, (int, np.integer)) and v > 0 for v in values):
+        raise ValueError(
+            f"{layer_name}: {argument} must be a positive int or a tuple of {length} positive ints. "
+            f"Received {argument}={value!r}.")
+    return tuple(int(v) for v in values)
+
+
+def check_padding_mode(layer_name, padding):
+    if padding not in ("valid", "same"):
+        raise ValueError(f"{layer_name}: padding must be 'valid' or 'same'. Received padding={padding!r}.")
+    return padding
+
+
+def window_geometry(size, window, stride, padding):
+    """Output length and padding before the first window along one axis.
+
+    ``"valid"``: ``out = (size - window) // stride + 1``, no padding.
+    ``"same"``:  ``out = ceil(size / stride)``; the padding needed to fit the last
+    window, ``max((out - 1) * stride + window - size, 0)``, is split with the
+    smaller half first (TensorFlow's convention, so weights match Keras).
+    """
+    if padding == "valid":
+        return (size - window) // stride + 1, 0
+    out = -(-size // stride)
+    total = max((out - 1) * stride + window - size, 0)
+    return out, total // 2
+
+
+def check_window_fits(layer, input_shape, window):
+    """Raise if a ``"valid"`` window is larger than the input: the output would be empty."""
+    height, width = input_shape[0], input_shape[1]
+    if window[0] > height or window[1] > width:
+        raise ValueError(
+            f"{type(layer).__name__} '{layer.name}': window {window} is larger than its input "
+            f"{(height, width)}, so the output would be empty. Use padding='same', a smaller "
+            f"window, or less pooling before this layer.")

@@ -1,0 +1,173 @@
+"""2-D convolution by im2col: turn every receptive field into a row, then one matrix product.
+
+Shape legend (channels-last, as Keras)::
+
+    x       (N, H, W, C)        input batch
+    kernel  (KH, KW, C, F)      F filters of size KH x KW over C channels
+    bias    (F,)
+    out     (N, OH, OW, F)      OH = (H + pad_h - KH) // SH + 1, likewise OW
+    cols    (N*OH*OW, KH*KW*C)  one row per output pixel: its receptive field
+
+Forward: ``out = cols @ kernel.reshape(KH*KW*C, F) + bias``.
+Backward, with ``g = dL/dout`` reshaped to (N*OH*OW, F)::
+
+    dkernel = cols.T @ g          (each weight met every patch it multiplied)
+    dbias   = g.sum(axis=0)
+    dcols   = g @ kernel.T        (each patch entry's share of the blame)
+    dx      = col2im(dcols)       (patches overlap: add the shares back into place)
+"""
+import numpy as np
+from numba import njit, prange
+
+from . import activations
+from .base import (Layer, check_padding_mode, check_positive_ints, check_window_fits,
+                   glorot_uniform, window_geometry)
+
+
+def im2col_reference(x, kh, kw, sh, sw, pad_top, pad_left, oh, ow):
+    """Patches of ``x`` (N, H, W, C) as rows of a (N*OH*OW, KH*KW*C) matrix.
+
+    ``cols[n, i, j, a, b, c] = xpad[n, i*sh + a, j*sw + b, c]``: for each kernel
+    offset (a, b) copy the strided slice it sees, for all output pixels at once.
+    Zero padding (``pad_top``, ``pad_left`` before; the rest after) is applied first.
+    """
+    n, h, w, c = x.shape
+    pad_bottom = max((oh - 1) * sh + kh - h - pad_top, 0)
+    pad_right = max((ow - 1) * sw + kw - w - pad_left, 0)
+    xpad = np.pad(x, ((0, 0), (pad_top, pad_bottom), (pad_left, pad_right), (0, 0)))
+    cols = np.empty((n, oh, ow, kh, kw, c), dtype=x.dtype)
+    for a in range(kh):
+        for b in range(kw):
+            cols[:, :, :, a, b, :] = xpad[:, a:a + sh * (oh - 1) + 1:sh, b:b + sw * (ow - 1) + 1:sw, :]
+    return cols.reshape(n * oh * ow, kh * kw * c)
+
+
+@njit(parallel=True, cache=True)
+def im2col(x, kh, kw, sh, sw, pad_top, pad_left, oh, ow):
+    """Fast path of ``im2col_reference``: reads ``x`` directly, writing zeros where the
+    window hangs over the border, so the padded copy is never made. Parallel over images."""
+    n, h, w, c = x.shape
+    cols = np.empty((n, oh, ow, kh, kw, c), dtype=x.dtype)
+    for img in prange(n):
+        for i in range(oh):
+            for j in range(ow):
+                for a in range(kh):
+                    row = i * sh + a - pad_top
+                    for b in range(kw):
+                        col = j * sw + b - pad_left
+                        inside = 0 <= row < h and 0 <= col < w
+                        for ch in range(c):
+                            cols[img, i, j, a, b, ch] = x[img, row, col, ch] if inside else 0
+    return cols.reshape(n * oh * ow, kh * kw * c)
+
+
+def col2im_reference(cols, x_shape, kh, kw, sh, sw, pad_top, pad_left, oh, ow):
+    """The adjoint of im2col: scatter-add each patch row back to the pixels it came from.
+
+    A pixel inside several receptive fields received a gradient from each of
+    them, so the contributions add up; the padding's share is cut off at the end.
+    """
+    n, h, w, c = x_shape
+    pad_bottom = max((oh - 1) * sh + kh - h - pad_top, 0)
+    pad_right = max((ow - 1) * sw + kw - w - pad_left, 0)
+    dxpad = np.zeros((n, h + pad_top + pad_bottom, w + pad_left + pad_right, c), dtype=cols.dtype)
+    patches = cols.reshape(n, oh, ow, kh, kw, c)
+    for a in range(kh):
+        for b in range(kw):
+            dxpad[:, a:a + sh * (oh - 1) + 1:sh, b:b + sw * (ow - 1) + 1:sw, :] += patches[:, :, :, a, b, :]
+    return dxpad[:, pad_top:pad_top + h, pad_left:pad_left + w, :]
+
+
+@njit(parallel=True, cache=True)
+def col2im(cols, x_shape, kh, kw, sh, sw, pad_top, pad_left, oh, ow):
+    """Fast path of ``col2im_reference``; each image is summed by one thread, so no races."""
+    n, h, w, c = x_shape
+    patches = cols.reshape(n, oh, ow, kh, kw, c)
+    dx = np.zeros((n, h, w, c), dtype=cols.dtype)
+    for img in prange(n):
+        for i in range(oh):
+            for j in range(ow):
+                for a in range(kh):
+                    row = i * sh + a - pad_top
+                    if row < 0 or row >= h:
+                        continue
+                    for b in range(kw):
+                        col = j * sw + b - pad_left
+                        if col < 0 or col >= w:
+                            continue
+                        for ch in range(c):
+                            dx[img, row, col, ch] += patches[img, i, j, a, b, ch]
+    return dx
+
+
+class Conv2D(Layer):
+    """2-D convolution over (N, H, W, C) inputs, as ``keras.layers.Conv2D``.
+
+    >>> conv = Conv2D(8, 3, padding="same", activation="relu")
+    >>> conv(np.zeros((2, 28, 28, 1), "float32")).shape
+    (2, 28, 28, 8)
+    """
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None,
+                 use_bias=True, name=None):
+        super().__init__(name=name)
+        self.filters = check_positive_ints(type(self).__name__, "filters", filters, length=1)[0]
+        self.kernel_size = check_positive_ints(type(self).__name__, "kernel_size", kernel_size)
+        self.strides = check_positive_ints(type(self).__name__, "strides", strides)
+        self.padding = check_padding_mode(type(self).__name__, padding)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != 3:
+            raise ValueError(f"Conv2D '{self.name}' expects inputs (H, W, C) per image. "
+                             f"Received input shape {input_shape}.")
+        if self.padding == "valid":
+            check_window_fits(self, input_shape, self.kernel_size)
+        (oh, _), (ow, _) = self._geometry(input_shape)
+        return (oh, ow, self.filters)
+
+    def _geometry(self, input_shape):
+        return [window_geometry(input_shape[axis], self.kernel_size[axis], self.strides[axis], self.padding)
+                for axis in (0, 1)]
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        kh, kw = self.kernel_size
+        channels = self.input_shape[2]
+        shape = (kh, kw, channels, self.filters)
+        self.add_param("kernel", glorot_uniform(shape, kh * kw * channels, kh * kw * self.filters))
+        if self.use_bias:
+            self.add_param("bias", np.zeros(self.filters, dtype=self.params["kernel"].dtype))
+        (self._oh, self._pad_top), (self._ow, self._pad_left) = self._geometry(self.input_shape)
+
+    def _im2col_args(self):
+        return (*self.kernel_size, *self.strides, self._pad_top, self._pad_left, self._oh, self._ow)
+
+    def forward(self, x, training=False):
+        self.x_shape = x.shape
+        self.cols = im2col(np.ascontiguousarray(x), *self._im2col_args())
+        kernel = self.params["kernel"].reshape(-1, self.filters)
+        z = self.cols @ kernel
+        if self.use_bias:
+            z += self.params["bias"]
+        z = z.reshape(x.shape[0], self._oh, self._ow, self.filters)
+        return self.activation.forward(z, training)
+
+    def backward(self, grad_out):
+        return self.backward_preactivation(self.activation.backward(grad_out))
+
+    def backward_preactivation(self, grad_z):
+        """Backward pass from ``dL/dz`` (N, OH, OW, F), z being the output before the activation."""
+        g = grad_z.reshape(-1, self.filters)
+        kernel = self.params["kernel"]
+        self.grads["kernel"] = (self.cols.T @ g).reshape(kernel.shape)
+        if self.use_bias:
+            self.grads["bias"] = g.sum(axis=0)
+        dcols = g @ kernel.reshape(-1, self.filters).T
+        return col2im(dcols, self.x_shape, *self._im2col_args())
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides, "padding": self.padding,
+                "activation": activations.activation_name(self), "use_bias": self.use_bias}

@@ -1,0 +1,58 @@
+"""ZeroPadding2D: a frame of zeros around each feature map, as ``keras.layers.ZeroPadding2D``.
+
+Shapes: (N, H, W, C) -> (N, top + H + bottom, left + W + right, C).
+Backward: the padded cells are constants, so their gradient is dropped; the
+rest is cropped back to (N, H, W, C).
+"""
+import numpy as np
+
+from .base import Layer
+
+
+def normalize_padding(padding):
+    """``1``, ``(1, 2)`` or ``((1, 1), (2, 2))`` -> ``((top, bottom), (left, right))``."""
+    def is_count(v):
+        return isinstance(v, (int, np.integer)) and v >= 0
+
+    if is_count(padding):
+        return ((int(padding),) * 2,) * 2
+    try:
+        if len(padding) == 2 and all(is_count(p) for p in padding):
+            return tuple((int(p), int(p)) for p in padding)
+        if len(padding) == 2 and all(len(p) == 2 and all(is_count(v) for v in p) for p in padding):
+            return tuple((int(a), int(b)) for a, b in padding)
+    except TypeError:
+        pass
+    raise ValueError("ZeroPadding2D: padding must be an int, (h, w) or ((top, bottom), (left, right)) "
+                     f"of non-negative ints. Received padding={padding!r}.")
+
+
+class ZeroPadding2D(Layer):
+    """Add zero rows and columns around each image.
+
+    >>> ZeroPadding2D(1)(np.ones((1, 28, 28, 1), "float32")).shape
+    (1, 30, 30, 1)
+    """
+
+    def __init__(self, padding=1, name=None):
+        super().__init__(name=name)
+        self.padding = normalize_padding(padding)
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != 3:
+            raise ValueError(f"ZeroPadding2D '{self.name}' expects inputs (H, W, C) per image. "
+                             f"Received input shape {input_shape}.")
+        (top, bottom), (left, right) = self.padding
+        h, w, c = input_shape
+        return (top + h + bottom, left + w + right, c)
+
+    def forward(self, x, training=False):
+        return np.pad(x, ((0, 0), *self.padding, (0, 0)))
+
+    def backward(self, grad_out):
+        (top, _), (left, _) = self.padding
+        h, w = self.input_shape[:2]
+        return grad_out[:, top:top + h, left:left + w, :]
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding}

@@ -1,0 +1,113 @@
+"""Cross-entropy losses, with Keras's names, values and conventions.
+
+Shape legend: ``N`` samples, ``K`` classes.
+
+    CategoricalCrossentropy:        y_true one-hot (N, K)
+    SparseCategoricalCrossentropy:  y_true integer labels (N,)
+    y_pred: probabilities (N, K), or logits with ``from_logits=True``
+
+The loss is the mean over the batch of ``-sum_k y_k log p_k``.
+
+From probabilities, Keras first renormalises each row and clips it to
+``[1e-7, 1 - 1e-7]`` so ``log`` never sees 0; we do the same, and ``gradient``
+differentiates exactly that (a clipped entry gets no gradient).
+
+From logits z the stable route is ``log p = z - logsumexp(z)``, and the
+gradient is the famous ``(softmax(z) - y) / N``. The model uses this fused
+route whenever the network ends in a softmax, as Keras's TensorFlow backend does.
+"""
+import numpy as np
+
+EPSILON = 1e-7
+
+
+def log_softmax(z):
+    """``log softmax(z)`` over the last axis, computed as ``z - logsumexp(z)`` without overflow."""
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+class _CrossEntropy:
+    """Shared by the two cross-entropies; subclasses say how labels become one-hot."""
+
+    name = None
+
+    def __init__(self, from_logits=False):
+        self.from_logits = bool(from_logits)
+
+    def one_hot(self, y_true, num_classes):
+        raise NotImplementedError
+
+    def target(self, y_true, y_pred):
+        """One-hot targets in ``y_pred``'s float type, so float32 stays float32 all the way back."""
+        return self.one_hot(y_true, y_pred.shape[-1]).astype(y_pred.dtype, copy=False)
+
+    def __call__(self, y_true, y_pred):
+        """Mean loss over the batch (a Python float)."""
+        y_pred = np.asarray(y_pred)
+        target = self.target(y_true, y_pred)
+        if self.from_logits:
+            return self.value_from_logits(target, y_pred)
+        probs = y_pred / y_pred.sum(axis=-1, keepdims=True)
+        clipped = np.clip(probs, EPSILON, 1 - EPSILON)
+        return float(-(target * np.log(clipped)).sum(axis=-1).mean())
+
+    def gradient(self, y_true, y_pred):
+        """dLoss/dy_pred (N, K), for outputs that are not fused with a softmax."""
+        y_pred = np.asarray(y_pred)
+        target = self.target(y_true, y_pred)
+        if self.from_logits:
+            return self.logit_gradient(target, y_pred)
+        n = y_pred.shape[0]
+        total = y_pred.sum(axis=-1, keepdims=True)
+        probs = y_pred / total
+        inside = (probs > EPSILON) & (probs < 1 - EPSILON)     # clip passes gradient only inside
+        dprobs = -target / np.clip(probs, EPSILON, 1 - EPSILON) * inside / n
+        # probs = y / sum(y): the Jacobian-vector product of that normalisation
+        return (dprobs - (dprobs * probs).sum(axis=-1, keepdims=True)) / total
+
+    @staticmethod
+    def value_from_logits(target, logits):
+        return float(-(target * log_softmax(logits)).sum(axis=-1).mean())
+
+    @staticmethod
+    def logit_gradient(target, logits):
+        """d mean(CE(softmax(z))) / dz = (softmax(z) - y) / N."""
+        return (np.exp(log_softmax(logits)) - target) / logits.shape[0]
+
+    def get_config(self):
+        return {"from_logits": self.from_logits}
+
+
+class CategoricalCrossentropy(_CrossEntropy):
+    """Cross-entropy with one-hot targets (N, K), as ``keras.losses.CategoricalCrossentropy``."""
+
+    name = "categorical_crossentropy"
+
+    def one_hot(self, y_true, num_classes):
+        return np.asarray(y_true, dtype=np.result_type(float, np.asarray(y_true).dtype))
+
+
+class SparseCategoricalCrossentropy(_CrossEntropy):
+    """Cross-entropy with integer labels (N,), as ``keras.losses.SparseCategoricalCrossentropy``."""
+
+    name = "sparse_categorical_crossentropy"
+
+    def one_hot(self, y_true, num_classes):
+        labels = np.asarray(y_true).reshape(-1).astype(np.int64)
+        target = np.zeros((labels.size, num_classes))
+        target[np.arange(labels.size), labels] = 1.0
+        return target
+
+
+LOSSES = {cls.name: cls for cls in (CategoricalCrossentropy, SparseCategoricalCrossentropy)}
+
+
+def get(loss):
+    """A loss object from an instance or a Keras string name."""
+    if isinstance(loss, _CrossEntropy):
+        return loss
+    if loss not in LOSSES:
+        raise ValueError(f"Unknown loss {loss!r}. Use one of {sorted(LOSSES)} or a loss object "
+                         f"such as SparseCategoricalCrossentropy(from_logits=True).")
+    return LOSSES[loss]()

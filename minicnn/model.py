@@ -1,0 +1,241 @@
+"""``Sequential``: a stack of layers with Keras's ``compile`` / ``fit`` / ``evaluate`` / ``predict``.
+
+Training one batch is three steps:
+
+1. ``forward``: each layer's output is the next layer's input;
+2. the loss compares the output with the targets and gives ``dL/doutput``;
+3. ``backward``: each layer, last to first, turns ``dL/doutput`` into
+   ``dL/dinput`` and fills its ``grads``; the optimizer then updates the weights.
+
+When the network ends in a softmax and the loss is a cross-entropy on
+probabilities, step 2 uses the fused gradient ``(softmax(z) - y) / N`` on the
+logits ``z`` instead of dividing by tiny probabilities (as Keras does).
+"""
+import numpy as np
+
+from . import backend, checks, losses, optimizers
+from .layers import LAYER_CLASSES, Softmax
+from .summary import summary_text
+from .training import TrainingMixin
+
+
+class Sequential(TrainingMixin):
+    """A linear stack of layers.
+
+    >>> from minicnn.layers import Conv2D, Flatten, Dense
+    >>> model = Sequential([Conv2D(8, 3, activation="relu"), Flatten(), Dense(10, activation="softmax")],
+    ...                    input_shape=(28, 28, 1))
+    >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    >>> model.count_params()
+    54170
+    """
+
+    def __init__(self, layers=None, input_shape=None, name="sequential"):
+        self.name = name
+        self.layers = []
+        self.input_shape = None
+        self.optimizer = self.loss = None
+        self.metrics = []
+        self.stop_training = False
+        for layer in layers or []:
+            self.add(layer)
+        if input_shape is not None:
+            self.build(input_shape)
+
+    # ---------------------------------------------------------------- structure
+    def add(self, layer):
+        """Append a layer; if the model is built, build the layer on the last output shape."""
+        if not hasattr(layer, "forward") or not hasattr(layer, "backward"):
+            raise TypeError(f"Sequential.add expects a minicnn layer; received {layer!r}.")
+        if self.input_shape is not None:
+            layer.build(self.output_shape)
+        self.layers.append(layer)
+
+    def build(self, input_shape):
+        """Build every layer in turn; ``input_shape`` has no batch axis, e.g. (28, 28, 1)."""
+        shape = tuple(int(d) for d in input_shape)
+        self.input_shape = shape
+        self.dtype = backend.floatx()
+        for layer in self.layers:
+            layer.build(shape)
+            shape = layer.output_shape
+
+    @property
+    def built(self):
+        return self.input_shape is not None
+
+    @property
+    def output_shape(self):
+        return self.layers[-1].output_shape if self.layers else self.input_shape
+
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name``, or at position ``index``."""
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No layer named {name!r}. The layers are {[l.name for l in self.layers]}.")
+
+    def layer_index(self, layer):
+        """Position of a layer given as an index, a name or the layer object."""
+        if isinstance(layer, (int, np.integer)):
+            return int(layer) % len(self.layers)
+        if isinstance(layer, str):
+            layer = self.get_layer(layer)
+        return self.layers.index(layer)
+
+    # ---------------------------------------------------------------- passes
+    def forward(self, x, training=False, start=0, stop=None, return_outputs=False):
+        """Run layers ``start`` ... ``stop - 1`` on ``x``.
+
+        With ``return_outputs`` the list of every one of those layers' outputs
+        is returned instead of the last one: feature maps and CAM read it.
+        """
+        if not self.built:
+            self.build(np.shape(x)[1:])
+        outputs = []
+        for layer in self.layers[start:stop]:
+            x = layer.forward(x, training)
+            if return_outputs:
+                outputs.append(x)
+        return outputs if return_outputs else x
+
+    def __call__(self, x, training=False):
+        """Forward pass on ``x`` converted to the model's float type (building it if needed)."""
+        x = np.asarray(x)
+        if not self.built:
+            self.build(x.shape[1:])
+        return self.forward(x.astype(self.dtype, copy=False), training)
+
+    def backward(self, grad_out, from_logits=False, down_to=0):
+        """Backpropagate from the output down to the input of layer ``down_to``.
+
+        ``from_logits=True``: ``grad_out`` is the gradient with respect to the last
+        layer's pre-activation (its logits), not its output. Returns the gradient
+        with respect to the input of layer ``down_to``; every layer passed fills
+        its ``grads``.
+        """
+        layers = self.layers[down_to:]
+        grad = layers[-1].backward_preactivation(grad_out) if from_logits else layers[-1].backward(grad_out)
+        for layer in reversed(layers[:-1]):
+            grad = layer.backward(grad)
+        return grad
+
+    # ---------------------------------------------------------------- weights
+    @property
+    def weights(self):
+        """The model's own weight arrays (not copies), in Keras order: layer by layer, kernel then bias."""
+        return [p for layer in self.layers for p in layer.params.values()]
+
+    @property
+    def gradients(self):
+        """The gradient arrays from the last backward pass, in the order of ``weights``."""
+        return [layer.grads[k] for layer in self.layers for k in layer.params]
+
+    def get_weights(self):
+        """Copies of all weights, a flat list in Keras order (``keras_model.get_weights()`` fits)."""
+        return [w.copy() for w in self.weights]
+
+    def set_weights(self, weights):
+        """Overwrite all weights from a flat list in Keras order, checking count and shapes."""
+        self._require_built("set_weights")
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(f"set_weights got {len(weights)} arrays but the model has {len(own)} weights "
+                             f"(shapes {[w.shape for w in own]}).")
+        for i, (target, value) in enumerate(zip(own, weights)):
+            value = np.asarray(value)
+            if value.shape != target.shape:
+                raise ValueError(f"set_weights: array {i} has shape {value.shape}, the model's weight "
+                                 f"there has shape {target.shape}.")
+            target[...] = value
+
+    def count_params(self):
+        return sum(layer.count_params() for layer in self.layers)
+
+    def summary(self, print_fn=print):
+        """Print the layers, output shapes and parameter counts as Keras does."""
+        self._require_built("summary")
+        print_fn(summary_text(self))
+
+    # ---------------------------------------------------------------- loss
+    def compile(self, optimizer="rmsprop", loss="categorical_crossentropy", metrics=("accuracy",)):
+        """Choose the optimizer, the loss and the metrics (only "accuracy" is known)."""
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = losses.get(loss)
+        unknown = [m for m in metrics or () if m not in ("accuracy", "acc")]
+        if unknown:
+            raise ValueError(f"Unknown metrics {unknown}; minicnn knows 'accuracy'. For precision, "
+                             f"recall and F1 use minicnn.evaluation on model.predict(x).")
+        self.metrics = ["accuracy"] if metrics else []
+
+    def _fused_softmax(self):
+        """True when the fused softmax + cross-entropy gradient applies to this model's head."""
+        return not self.loss.from_logits and isinstance(self.layers[-1].activation, Softmax)
+
+    def _loss(self, y, output, with_gradient=True):
+        """Loss value and, optionally, its gradient: ``(loss, grad, grad_is_for_logits)``."""
+        if self._fused_softmax():
+            logits = self.layers[-1].activation.logits
+            target = self.loss.target(y, logits)
+            value = self.loss.value_from_logits(target, logits)
+            return value, self.loss.logit_gradient(target, logits) if with_gradient else None, True
+        value = self.loss(y, output)
+        return value, self.loss.gradient(y, output) if with_gradient else None, False
+
+    def compute_gradients(self, x, y, training=False):
+        """``(loss, grads)`` for one batch, grads in ``get_weights()`` order; nothing is updated."""
+        self._require_compiled("compute_gradients")
+        x, y = self._checked(x, y)
+        loss, _ = self._forward_backward(x.astype(self.dtype, copy=False), y, training)
+        return loss, [g.copy() for g in self.gradients]
+
+    def _forward_backward(self, x, y, training):
+        output = self.forward(x, training)
+        loss, grad, from_logits = self._loss(y, output)
+        if np.isfinite(loss):
+            self.backward(grad, from_logits=from_logits)
+        return loss, output
+
+    # ---------------------------------------------------------------- checks
+    def _require_built(self, what):
+        if not self.built:
+            raise ValueError(f"{what}: the model is not built yet. Pass input_shape=(28, 28, 1) to "
+                             f"Sequential, or call the model on data first.")
+
+    def _require_compiled(self, what):
+        if self.loss is None:
+            raise ValueError(f"{what}: call model.compile(optimizer=..., loss=...) first.")
+
+    def _checked(self, x, y=None):
+        """Validate ``x`` (and ``y``) against the model; build from ``x`` if needed."""
+        x = checks.check_inputs(x, self.input_shape)
+        if not self.built:
+            self.build(x.shape[1:])
+        if y is None:
+            return x
+        sparse = isinstance(self.loss, losses.SparseCategoricalCrossentropy)
+        return x, checks.check_targets(y, len(x), self.output_shape[-1], sparse)
+
+    # ---------------------------------------------------------------- config
+    def get_config(self):
+        """Architecture as JSON-ready data: ``Sequential.from_config`` rebuilds it."""
+        return {"name": self.name, "input_shape": self.input_shape,
+                "layers": [{"class_name": type(l).__name__, "config": l.get_config()} for l in self.layers]}
+
+    @classmethod
+    def from_config(cls, config):
+        layers = []
+        for entry in config["layers"]:
+            if entry["class_name"] not in LAYER_CLASSES:
+                raise ValueError(f"Unknown layer class {entry['class_name']!r}; known: {sorted(LAYER_CLASSES)}.")
+            layers.append(LAYER_CLASSES[entry["class_name"]](**entry["config"]))
+        return cls(layers, input_shape=config["input_shape"], name=config.get("name", "sequential"))
+
+    # ---------------------------------------------------------------- files
+    def save(self, path):
+        """Write architecture, compile settings, weights, optimizer state, epoch and seed to
+        one file (atomically); returns its path. ``minicnn.load_model`` reads it back."""
+        from .saving import save_model
+        return save_model(self, path)

@@ -1,0 +1,39 @@
+"""``model.summary()`` drawn the way Keras 3 draws it: one row per layer, then the totals."""
+
+
+def _format_bytes(n_bytes):
+    """Keras's size notation: 1,686,568 bytes -> "1.61 MB" (powers of 1024)."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if n_bytes < 1024 or unit == "GB":
+            return f"{n_bytes:.2f} {unit}"
+        n_bytes /= 1024
+
+
+def _row(cells, widths, left, middle, right, aligns="<<>"):
+    padded = [f"{cell:{align}{width}}" for cell, width, align in zip(cells, widths, aligns)]
+    return left + " " + f" {middle} ".join(padded) + " " + right
+
+
+def summary_text(model):
+    """The summary as one string (``model.summary()`` prints it)."""
+    rows = [(f"{layer.name} ({type(layer).__name__})", str((None, *layer.output_shape)),
+             f"{layer.count_params():,}") for layer in model.layers]
+    header = ("Layer (type)", "Output Shape", "Param #")
+    widths = [max([31, *(len(r[0]) for r in rows)]), max([22, *(len(r[1]) for r in rows)]), 13]
+    rules = ["━" * (w + 2) for w in widths]
+    thin = ["─" * (w + 2) for w in widths]
+    lines = [f'Model: "{model.name}"',
+             "┏" + "┳".join(rules) + "┓",
+             _row(header, widths, "┃", "┃", "┃"),
+             "┡" + "╇".join(rules) + "┩"]
+    for i, row in enumerate(rows):
+        if i:
+            lines.append("├" + "┼".join(thin) + "┤")
+        lines.append(_row(row, widths, "│", "│", "│"))
+    lines.append("└" + "┴".join(thin) + "┘")
+    total = model.count_params()
+    size = _format_bytes(sum(w.nbytes for w in model.weights))
+    lines += [f" Total params: {total:,} ({size})",
+              f" Trainable params: {total:,} ({size})",
+              " Non-trainable params: 0 (0.00 B)"]
+    return "\n".join(lines)
