@@ -110,11 +110,14 @@ def to_categorical(y, num_classes=None):
         y = y[:, 0]
     if y.ndim != 1:
         raise ValueError(f"to_categorical expects labels of shape (N,). Received shape {y.shape}.")
-    if y.dtype.kind == "f" and np.all(np.mod(y, 1) == 0):
-        y = y.astype(np.int64)  # 3.0 is a fine label; 3.5 is not
+    if y.dtype.kind == "f":  # 3.0 is a fine label; 3.5 (or NaN) is not
+        fractional = np.flatnonzero(np.mod(y, 1) != 0)
+        if fractional.size:
+            i = fractional[0]
+            raise ValueError(f"Labels must be whole numbers. Received {y[i]} at index {i}.")
+        y = y.astype(np.int64)
     if y.dtype.kind not in "iu":
-        bad = y[np.flatnonzero(np.mod(y, 1) != 0)[0]] if y.dtype.kind == "f" and y.size else y.dtype
-        raise ValueError(f"Labels must be integers. Received {bad!r}.")
+        raise ValueError(f"Labels must be integers. Received dtype {y.dtype}.")
     if num_classes is None:
         num_classes = int(y.max()) + 1 if y.size else 0
     outside = np.flatnonzero((y < 0) | (y >= num_classes))
