@@ -341,6 +341,15 @@ def test_download_with_bad_checksum_is_not_kept(places, server):
     assert os.listdir(places.cache) == []
 
 
+def test_mirrors_are_tried_in_order(places, server, monkeypatch):
+    wanted = make_fake_dir(server.root)
+    monkeypatch.setattr(files, "CHECKSUMS", content_checksums(server.root))
+    monkeypatch.setattr(files, "MIRRORS", (server.url + "gone/", server.url))
+    assert cli.fetch_data(use_apt=False, verbose=False) == places.cache
+    assert server.requests[0] == "/gone/train-images-idx3-ubyte.gz"  # the first mirror: 404
+    assert_loaded(load_fashion_mnist(download=False), wanted)
+
+
 def test_missing_file_on_server_names_the_url(places, server):
     with pytest.raises(DataNotFoundError, match="HTTP Error 404") as info:
         load_fashion_mnist(base_url=server.url, checksums={})
@@ -379,6 +388,13 @@ def test_cli_info_and_fetch(places, server, monkeypatch, capsys):
     assert cli.main(["info", "--path", str(dest)]) == 0
     out = capsys.readouterr().out
     assert "train: x (6, 28, 28) uint8, y (6,) uint8" in out and "T-shirt/top" in out
+
+
+def test_cli_info_on_an_incomplete_folder_says_what_is_missing(places, capsys):
+    make_fake_dir(places.arg)
+    (places.arg / "t10k-images-idx3-ubyte.gz").unlink()
+    assert cli.main(["info", "--path", str(places.arg)]) == 1
+    assert "Missing Fashion-MNIST files: t10k-images-idx3-ubyte" in capsys.readouterr().err
 
 
 def test_fetch_does_nothing_when_the_data_is_there(places, monkeypatch):

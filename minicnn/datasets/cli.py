@@ -121,7 +121,7 @@ def cmd_info(args):
         splits = load_sample()
     else:
         label, directory = _where(args)
-        print(f"Fashion-MNIST found via {label}: {directory}")
+        print(f"Reading {directory} ({label})")
         splits = load_files(files.find_files(directory))
     for split, (x, y) in zip(("train", "test"), splits):
         counts = class_balance(y)
@@ -137,10 +137,11 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="datasets.py", description="Get, check and describe "
                                      "Fashion-MNIST for minicnn.")
     sub = parser.add_subparsers(dest="command", required=True)
-    fetch = sub.add_parser("fetch", help="install or download the data",
-                           description=fetch_data.__doc__.split("\n\n")[0] + " " +
-                           "Root with apt: installs dataset-fashion-mnist. Otherwise downloads the "
-                           "four files, checks their SHA-256, and keeps them in the user cache.")
+    fetch = sub.add_parser(
+        "fetch", help="install or download the data",
+        description="Nothing to do when the data is already found. Otherwise, as root with apt: "
+                    f"apt-get install {files.DEBIAN_PACKAGE}. Otherwise: download the four files, "
+                    "check their SHA-256, and keep them in the user cache.")
     fetch.add_argument("--path", help="download into this folder instead (no apt)")
     fetch.add_argument("--base-url", help="download from this URL instead of the official mirrors")
     fetch.add_argument("--no-apt", action="store_true", help="never call apt-get; download")

@@ -10,7 +10,7 @@
 import numpy as np
 
 from ..backend import floatx
-from .files import locate_data
+from .files import NAMES, locate_data
 from .idx import read_idx
 from .sample import load_sample
 
@@ -50,6 +50,11 @@ def load_fashion_mnist(path=None, sample=False, download=True, base_url=None,
 
 def load_files(files):
     """Read the four files of a ``find_files`` mapping and check they fit together."""
+    missing = [name for name in NAMES if name not in files]
+    if missing:
+        raise FileNotFoundError(f"Missing Fashion-MNIST files: {', '.join(missing)} "
+                                "(each may be gzipped or not). Fetch them with "
+                                "python datasets.py fetch.")
     result = []
     for split in ("train", "t10k"):
         images_path, labels_path = files[f"{split}-images-idx3-ubyte"], files[f"{split}-labels-idx1-ubyte"]

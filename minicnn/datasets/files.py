@@ -162,12 +162,16 @@ def content_sha256(path):
     return hashlib.sha256(data).hexdigest()
 
 
-def check_checksum(path, name, checksums=None):
-    """Raise ``ValueError`` unless the content of ``path`` has the known hash of ``name``."""
+def check_checksum(path, name, checksums=None, shown_as=None):
+    """Raise ``ValueError`` unless the content of ``path`` has the known hash of ``name``.
+
+    ``shown_as`` replaces the path in the message (a download names its URL,
+    not the temporary file that is about to be deleted).
+    """
     checksums = CHECKSUMS if checksums is None else checksums
     received = content_sha256(path)
     if received != checksums[name]:
-        raise ValueError(f"{path} fails its checksum: SHA-256 of its content is "
+        raise ValueError(f"{shown_as or path} fails its checksum: SHA-256 of its content is "
                          f"{received}, expected {checksums[name]} for {name}. "
                          "It is damaged or not the official file; delete it and fetch again.")
 
@@ -217,7 +221,8 @@ def _download_one(url, target, name, checksums, timeout):
         with open(tmp, "rb") as f:
             if f.read(2) != GZIP_MAGIC:
                 raise ValueError(f"{url} did not send a gzip file")
-        check_checksum(tmp, name, checksums)
+        check_checksum(tmp, name, checksums, shown_as=url)
+        os.chmod(tmp, 0o644)  # mkstemp makes owner-only files; this data is public
         os.replace(tmp, target)
     except http.client.HTTPException as err:  # not an OSError, so convert it
         raise OSError(f"{url}: {err!r}") from err
