@@ -1,0 +1,254 @@
+"""What ``python -m minicnn train`` and ``evaluate`` do, as plain functions.
+
+A training run, step by step (:func:`train`):
+
+1. settle the run's settings: the command line, else the model's recipe in
+   ``minicnn.models`` (on ``--resume``: the run's own ``config.json``);
+2. load Fashion-MNIST and scale it with ``to_model_input``;
+3. build the model (``set_random_seed(seed)`` first, so the starting weights
+   are reproducible), or load ``checkpoint.minicnn`` when resuming;
+4. ``fit``, saving ``checkpoint.minicnn`` and ``history.json`` after every epoch;
+5. score the model on the test set and write every output file
+   (:mod:`minicnn.run_outputs`).
+
+Why resuming gives exactly the weights of an uninterrupted run: epoch ``e``
+draws its shuffling and dropout masks from ``default_rng([seed, e])`` alone,
+and the checkpoint holds the weights *and* Adam's moments after the last
+finished epoch. Starting ``fit`` again at ``initial_epoch`` with the saved seed
+replays the same arithmetic. A half-finished epoch is never saved: its
+weights could not be continued exactly.
+"""
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import backend, models
+from .callbacks import Callback, ModelCheckpoint
+from .datasets import load_files, load_sample, locate_data, to_categorical, to_model_input
+from .datasets.sample import SAMPLE_PATH
+from .losses import SparseCategoricalCrossentropy
+from .run_outputs import score_model, write_json, write_outputs
+
+CHECKPOINT = "checkpoint.minicnn"
+MODEL_FILE = "model.minicnn"
+CONFIG_FILE = "config.json"
+HISTORY_FILE = "history.json"
+DEFAULT_MODEL = "dropout_cnn"
+DEFAULT_VALIDATION_SPLIT = 0.1
+# Settings a resumed run must share with the run it continues, or it would not replay it.
+FIXED_ON_RESUME = ("model", "batch_size", "seed", "validation")
+
+
+class RunError(Exception):
+    """A problem the user can fix (a wrong option, a missing checkpoint); shown without a traceback."""
+
+
+class TrainingInterrupted(Exception):
+    """Ctrl-C during ``fit``; the message says what was saved and how to resume."""
+
+
+# ----------------------------------------------------------------------------- settings
+def new_config(model=None, epochs=None, batch_size=None, seed=None, out=None, data=None,
+               sample=False, validation_split=None):
+    """The settings of a fresh run; every ``None`` falls back to the model's recipe."""
+    name = model or DEFAULT_MODEL
+    recipe = models.get(name).training
+    if recipe["validate_on_test"]:
+        validation = "test"
+    else:
+        validation = DEFAULT_VALIDATION_SPLIT if validation_split is None else validation_split
+    return {"model": name, "seed_project": recipe["seed_project"],
+            "epochs": epochs or recipe["epochs"], "batch_size": batch_size or recipe["batch_size"],
+            "seed": _random_seed() if seed is None else int(seed), "validation": validation,
+            "out": str(out or default_out(name)), "data": None if data is None else str(data),
+            "sample": bool(sample)}
+
+
+def resumed_config(out, **given):
+    """``out/config.json`` with the options given on the command line laid over it."""
+    path = Path(out) / CONFIG_FILE
+    if not (Path(out) / CHECKPOINT).is_file() or not path.is_file():
+        raise RunError(f"Nothing to resume in {out}: it holds no {CHECKPOINT} and {CONFIG_FILE}. "
+                       "Start a new run without --resume.")
+    config = json.loads(path.read_text())
+    for key, value in given.items():
+        if value is None or value is False:
+            continue
+        if key in FIXED_ON_RESUME and value != config[key]:
+            raise RunError(f"--resume continues the run in {out}, which used {key}={config[key]!r}; "
+                           f"received {key}={value!r}. Drop the option, or start a new run.")
+        config[key] = value
+    return config
+
+
+def default_out(model_name):
+    """``runs/<model>-<YYYYmmdd-HHMMSS>``, relative to the working directory."""
+    return Path("runs") / f"{model_name}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def _random_seed():
+    """A fresh seed, used when none is given; it is recorded, so the run can be repeated."""
+    return int(np.random.SeedSequence().entropy % 2**31)
+
+
+# ----------------------------------------------------------------------------- data
+def load_data(path=None, sample=False):
+    """``(((x_train, y_train), (x_test, y_test)), source)`` with uint8 images (N, 28, 28).
+
+    ``source`` says where the data came from, for ``metrics.json``. A missing data set
+    raises the loader's ``DataNotFoundError``, which lists every place it looked.
+    """
+    if sample:
+        return load_sample(), f"bundled sample ({SAMPLE_PATH.name})"
+    label, directory, files = locate_data(path)
+    try:
+        return load_files(files), f"{directory} ({label})"
+    except ValueError as err:  # damaged files: the loader says which one and why
+        raise RunError(str(err)) from err
+
+
+def targets_for(model, labels):
+    """Labels as the model's loss wants them: integers for a sparse loss, else one-hot rows."""
+    if isinstance(model.loss, SparseCategoricalCrossentropy):
+        return labels.astype(np.int64)
+    return to_categorical(labels, model.output_shape[-1])
+
+
+# ----------------------------------------------------------------------------- files
+class HistoryFile(Callback):
+    """Keeps ``history.json`` up to date after every epoch, starting from ``previous`` on resume."""
+
+    def __init__(self, path, previous=None):
+        self.path = Path(path)
+        self.history = {key: list(values) for key, values in (previous or {}).items()}
+
+    def on_epoch_end(self, epoch, logs=None):
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        write_json(self.path, self.history)
+
+
+class Checkpoint(ModelCheckpoint):
+    """``ModelCheckpoint`` that remembers how many epochs its file holds.
+
+    ``between_epochs`` is False while an epoch is under way: the weights are then
+    half-updated and must not be saved (see the module docstring).
+    """
+
+    def on_train_begin(self, logs=None):
+        self.saved_epochs = getattr(self.model, "epochs_completed", 0)
+        self.between_epochs = True
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.between_epochs = False
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.between_epochs = True
+        super().on_epoch_end(epoch, logs)
+        self.saved_epochs = epoch + 1
+
+    def save_if_behind(self):
+        """After Ctrl-C: save a finished epoch that was not saved yet (Ctrl-C hit during its save)."""
+        done = getattr(self.model, "epochs_completed", 0)
+        if self.between_epochs and done > self.saved_epochs:
+            self.model.save(self.filepath)
+            self.saved_epochs = done
+        return self.saved_epochs
+
+
+# ----------------------------------------------------------------------------- training
+def start_model(config, resume):
+    """``(model, previous_history)``: a fresh model from the zoo, or the checkpoint's."""
+    out = Path(config["out"])
+    if not resume:
+        backend.set_random_seed(config["seed"])
+        return models.get(config["model"])(), {}
+    from .saving import load_model
+    model = load_model(out / CHECKPOINT)
+    history_path = out / HISTORY_FILE
+    history = json.loads(history_path.read_text()) if history_path.is_file() else {}
+    # history.json is written just before the checkpoint: it may hold one epoch more.
+    return model, {key: values[:model.epochs_completed] for key, values in history.items()}
+
+
+def fit_model(model, config, train_data, test_data, history_file, verbose=1):
+    """Train up to ``config["epochs"]``, checkpointing every epoch; Ctrl-C -> TrainingInterrupted."""
+    out = Path(config["out"])
+    checkpoint = Checkpoint(out / CHECKPOINT)
+    x, y = train_data
+    validation = {"validation_data": test_data} if config["validation"] == "test" \
+        else {"validation_split": config["validation"]}
+    try:
+        model.fit(x, y, epochs=config["epochs"], batch_size=config["batch_size"], seed=config["seed"],
+                  initial_epoch=getattr(model, "epochs_completed", 0), shuffle=True,
+                  callbacks=[history_file, checkpoint], verbose=verbose, **validation)
+    except KeyboardInterrupt:
+        raise TrainingInterrupted(interrupted_message(out, checkpoint.save_if_behind(), config)) from None
+
+
+def interrupted_message(out, saved_epochs, config):
+    """What Ctrl-C saved and the command that continues the run."""
+    if saved_epochs == 0:
+        return (f"Interrupted during epoch 1 of {config['epochs']}: no epoch was finished, "
+                "so there is nothing to resume. Run the same command again to start over.")
+    return (f"Interrupted. {out / CHECKPOINT} holds epochs 1-{saved_epochs} of {config['epochs']}.\n"
+            f"Resume with: python -m minicnn train --out {out} --resume")
+
+
+def train(config, resume=False, verbose=1):
+    """Run a whole training job, as the module docstring describes; returns the metrics dict."""
+    out = Path(config["out"])
+    if not resume and (out / CHECKPOINT).exists():
+        raise RunError(f"{out} already holds a run ({CHECKPOINT}). Continue it with --resume, "
+                       "or choose another --out.")
+    ((x_train, y_train), (x_test, y_test)), source = load_data(config["data"], config["sample"])
+    model, previous = start_model(config, resume)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / CONFIG_FILE, config)
+    train_data = (to_model_input(x_train), targets_for(model, y_train))
+    test_data = (to_model_input(x_test), targets_for(model, y_test))
+    history_file = HistoryFile(out / HISTORY_FILE, previous)
+    _say(verbose, f"Training {config['model']} on {len(x_train):,} images from {source}: "
+                  f"epochs {getattr(model, 'epochs_completed', 0) + 1}-{config['epochs']}, "
+                  f"batch {config['batch_size']}, seed {config['seed']}; writing to {out}")
+    fit_model(model, config, train_data, test_data, history_file, verbose)
+    model.save(out / MODEL_FILE)
+    _say(verbose, f"Evaluating on {len(x_test):,} test images")
+    scores = score_model(model, *test_data, verbose=verbose)
+    info = run_info(config, model, source, history_file.history)
+    return write_outputs(out, model, scores, (x_test, y_test), info, history_file.history)
+
+
+def run_info(config, model, source, history):
+    """The facts about the run that ``metrics.json`` and the report carry besides the scores."""
+    seconds = history.get("seconds", [])
+    return {"model": config["model"], "seed_project": config["seed_project"], "seed": config["seed"],
+            "epochs": int(getattr(model, "epochs_completed", 0)), "batch_size": config["batch_size"],
+            "validation": config["validation"], "data_source": source,
+            "params": int(model.count_params()), "seconds_per_epoch": seconds,
+            "seconds_per_epoch_mean": float(np.mean(seconds)) if seconds else None}
+
+
+def evaluate_file(model_file, out=None, data=None, sample=False, verbose=1):
+    """Score a saved model on the test set and write the same files a training run ends with."""
+    from .saving import load_model
+    if not Path(model_file).is_file():
+        raise RunError(f"No model file at {model_file}. Pass the model.minicnn of a run, "
+                       "e.g. runs/dropout_cnn-.../model.minicnn.")
+    model = load_model(model_file)
+    (_, (x_test, y_test)), source = load_data(data, sample)
+    out = Path(out or Path("runs") / f"{model.name}-evaluate-{time.strftime('%Y%m%d-%H%M%S')}")
+    out.mkdir(parents=True, exist_ok=True)
+    _say(verbose, f"Evaluating {model_file} on {len(x_test):,} test images from {source}")
+    scores = score_model(model, to_model_input(x_test), targets_for(model, y_test), verbose=verbose)
+    info = {"model": model.name, "model_file": str(model_file), "data_source": source,
+            "epochs": int(getattr(model, "epochs_completed", 0)), "params": int(model.count_params()),
+            "seed": getattr(model, "fit_seed", None)}
+    return write_outputs(out, model, scores, (x_test, y_test), info, history=None)
+
+
+def _say(verbose, message):
+    if verbose:
+        print(message, flush=True)
