@@ -43,12 +43,39 @@ def relu_backward(grad_out, out):
     return dx.reshape(grad_out.shape)
 
 
+def bias_relu_reference(z, bias):
+    """ReLU(z + bias), bias (F,) broadcast over the last axis of z (..., F)."""
+    return np.maximum(z + bias, 0)
+
+
+@njit(parallel=True, cache=True)
+def bias_relu(z, bias):
+    """Fast path of ``bias_relu_reference``, fused into one pass that overwrites ``z``.
+
+    Conv2D and Dense call it on the fresh output of their matrix product, which
+    nobody else holds, so writing in place saves a second large array.
+    """
+    f = bias.size
+    flat = z.reshape(-1, f)
+    for i in prange(flat.shape[0]):
+        for k in range(f):
+            v = flat[i, k] + bias[k]
+            flat[i, k] = v if v > 0 else 0
+    return z
+
+
 class ActivationLayer(Layer):
     """An activation is its own activation: the backward below it is the identity."""
 
     @property
     def activation(self):
         return self
+
+    def forward_with_bias(self, z, bias, training=False):
+        """``forward(z + bias)``; ``z`` is a fresh array of the calling layer, so it may be overwritten."""
+        if bias is not None:
+            z += bias
+        return self.forward(z, training)
 
     def backward_preactivation(self, grad_z):
         return grad_z
@@ -74,6 +101,13 @@ class ReLU(ActivationLayer):
 
     def backward(self, grad_out):
         return relu_backward(np.ascontiguousarray(grad_out), self.out)
+
+    def forward_with_bias(self, z, bias, training=False):
+        """ReLU(z + bias) in one pass over ``z`` (see ``bias_relu``)."""
+        if bias is None:
+            bias = np.zeros(z.shape[-1], dtype=z.dtype)
+        self.out = bias_relu(np.ascontiguousarray(z), bias)
+        return self.out
 
 
 class Softmax(ActivationLayer):

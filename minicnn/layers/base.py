@@ -74,11 +74,28 @@ class Layer:
         self.params[name] = value
         self.grads[name] = np.zeros_like(value)
 
+    def scratch(self, name, shape, dtype):
+        """A work array kept from batch to batch, for temporaries the layer never hands out.
+
+        Allocating a fresh 100 MB array every batch costs more than filling it: the
+        operating system must map and zero every new page. Reusing one buffer pays
+        that once.
+        """
+        buffers = self.__dict__.setdefault("_scratch", {})
+        array = buffers.get(name)
+        if array is None or array.shape != tuple(shape) or array.dtype != dtype:
+            array = buffers[name] = np.empty(shape, dtype=dtype)
+        return array
+
     def forward(self, x, training=False):
         raise NotImplementedError
 
     def backward(self, grad_out):
         raise NotImplementedError
+
+    def backward_preactivation(self, grad_z):
+        """Backward from the output before the activation; without one, that is the output."""
+        return self.backward(grad_z)
 
     def __call__(self, x, training=False):
         """Build on first use (from ``x.shape[1:]``), then run ``forward``."""

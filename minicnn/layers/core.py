@@ -43,9 +43,7 @@ class Dense(Layer):
     def forward(self, x, training=False):
         self.x = x
         z = x @ self.params["kernel"]
-        if self.use_bias:
-            z += self.params["bias"]
-        return self.activation.forward(z, training)
+        return self.activation.forward_with_bias(z, self.params.get("bias"), training)
 
     def backward(self, grad_out):
         return self.backward_preactivation(self.activation.backward(grad_out))

@@ -34,7 +34,7 @@ def max_pool_reference(x, ph, pw, sh, sw, pad_top, pad_left, oh, ow):
     """Max over each window; returns ``(out, argmax)`` with argmax a flat ``row * W + col``."""
     n, h, w, c = x.shape
     out = np.empty((n, oh, ow, c), dtype=x.dtype)
-    argmax = np.empty((n, oh, ow, c), dtype=np.int64)
+    argmax = np.empty((n, oh, ow, c), dtype=np.int32)
     for i in range(oh):
         r0, r1 = _window(i, sh, pad_top, ph, h)
         for j in range(ow):
@@ -51,20 +51,23 @@ def max_pool(x, ph, pw, sh, sw, pad_top, pad_left, oh, ow):
     """Fast path of ``max_pool_reference``, parallel over images."""
     n, h, w, c = x.shape
     out = np.empty((n, oh, ow, c), dtype=x.dtype)
-    argmax = np.empty((n, oh, ow, c), dtype=np.int64)
+    argmax = np.empty((n, oh, ow, c), dtype=np.int32)
     for img in prange(n):
         for i in range(oh):
             r0, r1 = max(i * sh - pad_top, 0), min(i * sh - pad_top + ph, h)
             for j in range(ow):
                 c0, c1 = max(j * sw - pad_left, 0), min(j * sw - pad_left + pw, w)
+                # Start from the window's first cell, then let later cells beat it.
+                # Channels are the innermost loop: they lie next to each other in memory.
                 for ch in range(c):
-                    best, best_at = x[img, r0, c0, ch], r0 * w + c0
-                    for r in range(r0, r1):
-                        for col in range(c0, c1):
-                            if x[img, r, col, ch] > best:
-                                best, best_at = x[img, r, col, ch], r * w + col
-                    out[img, i, j, ch] = best
-                    argmax[img, i, j, ch] = best_at
+                    out[img, i, j, ch] = x[img, r0, c0, ch]
+                    argmax[img, i, j, ch] = r0 * w + c0
+                for r in range(r0, r1):
+                    for col in range(c0, c1):
+                        for ch in range(c):
+                            if x[img, r, col, ch] > out[img, i, j, ch]:
+                                out[img, i, j, ch] = x[img, r, col, ch]
+                                argmax[img, i, j, ch] = r * w + col
     return out, argmax
 
 
