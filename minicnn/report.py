@@ -43,7 +43,8 @@ main { max-width: 980px; margin: 0 auto; padding: 1.5rem 2rem 3rem; background: 
 h1 { border-bottom: 3px solid #3a6ea5; padding-bottom: .3rem; }
 h2 { color: #3a6ea5; margin-top: 2rem; }
 pre { background: #f7f7f9; border: 1px solid #ddd; padding: .8rem 1rem; overflow-x: auto;
-      font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px; }
+      font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px;
+      line-height: 1.2; }  /* tighter than the body: box-drawing lines must touch */
 table { border-collapse: collapse; margin: .5rem 0 1.2rem; }
 th, td { border: 1px solid #bbb; padding: .25rem .7rem; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
