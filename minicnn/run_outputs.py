@@ -6,7 +6,7 @@
 ``classification_report.txt``  scikit-learn's per-class table
 ``training_curves.png``        accuracy and loss per epoch (training runs only)
 ``confusion_matrix.png``       counts; ``confusion_matrix_normalized.png``: recall
-``prediction_grid.png``        12 random test images, green right, red wrong
+``prediction_grid.png``        8 random test images, green right, red wrong
 ``report.html``                all of the above on one self-contained page
 =============================  ===================================================
 """
@@ -23,7 +23,7 @@ from .evaluation import (classification_report_text, evaluate_predictions, plot_
 from .losses import log_softmax
 from .report import save_figure, write_report
 
-GRID_IMAGES = 12
+GRID_IMAGES = 8
 # Headings in report.html; write_report places "training_curves" and "confusion_matrix"
 # itself and the others in the order given here.
 NORMALIZED_HEADING = "Confusion matrix, rows normalised (the diagonal is each class's recall)"
@@ -96,11 +96,12 @@ def save_figures(out, metrics, history, images, labels, probabilities, seed):
 def summary_with_run_facts(model, metrics):
     """A few lines about the run, then ``model.summary()``: the report's first section."""
     lines = [f"Test accuracy {metrics['test_accuracy']:.4f}, test loss {metrics['test_loss']:.4f} "
-             f"on {metrics['n_samples']:,} images from {metrics['data_source']}"]
+             f"on {metrics['n_samples']:,} test images",
+             f"Data: {metrics['data_source']}"]
     if "seed_project" in metrics:
-        lines.append(f"Recipe of seed project {metrics['seed_project']}: {metrics['epochs']} epochs, "
-                     f"batch {metrics['batch_size']}, seed {metrics['seed']}, validation: "
-                     f"{_validation_text(metrics['validation'])}")
+        lines += [f"Recipe of seed project {metrics['seed_project']}: {metrics['epochs']} epochs, "
+                  f"batch {metrics['batch_size']}, seed {metrics['seed']}",
+                  f"Validation: {_validation_text(metrics['validation'])}"]
     if metrics.get("seconds_per_epoch_mean"):
         lines.append(f"{metrics['seconds_per_epoch_mean']:.1f} s per epoch on average")
     summary = []
