@@ -1,0 +1,28 @@
+"""Fixtures shared by the engine tests."""
+import collections
+
+import pytest
+
+import minicnn
+from minicnn.layers import Layer
+
+
+@pytest.fixture
+def float64():
+    """Compute in float64 for the test (gradient checks need the digits), then go back to float32.
+
+    Layers read ``floatx()`` when they build, so build layers and models inside the test.
+    """
+    minicnn.set_floatx("float64")
+    yield
+    minicnn.set_floatx("float32")
+
+
+@pytest.fixture
+def fresh_layer_names(monkeypatch):
+    """Number layer names from zero, as in a new Keras session (conv2d, conv2d_1, ...).
+
+    Layer names come from a class-wide counter, so they depend on how many layers
+    earlier tests made; a test that checks Keras's names needs a fresh counter.
+    """
+    monkeypatch.setattr(Layer, "_name_counts", collections.Counter())
