@@ -67,7 +67,6 @@ FORMAT_VERSION = 1
 EXTENSION = ".minicnn"
 META_MEMBER = "model.json"
 MAX_META_BYTES = 1 << 20      # an architecture is a few kB of JSON; 1 MiB is generous
-MAX_NPY_HEADER = 4096         # np.save writes a 128-byte header for our arrays
 # A fixed timestamp: saving the same model twice gives byte-identical files.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 DTYPES = ("float32", "float64")
@@ -225,7 +224,7 @@ def load_model(path):
     """
     path = _checked_path(path)
     _refuse_other_formats(path)
-    try:
+    with _explained(path, "cannot be read as a minicnn model file", "It may be truncated or corrupted."):
         with zipfile.ZipFile(path) as archive:
             infos = _member_table(archive, path)
             meta = _read_meta(archive, infos, path)
@@ -233,13 +232,20 @@ def load_model(path):
             _check_member_names(infos, expected, path)
             arrays = {member: _read_array(archive, infos[member], shape, dtype, path)
                       for member, (shape, dtype) in expected.items()}
+        _restore(model, meta, arrays)
+    return model
+
+
+@contextlib.contextmanager
+def _explained(path, problem, advice=""):
+    """Turn any error a damaged file can cause in the readers below into a ModelFileError
+    that names the file; ModelFileErrors raised on purpose pass through unchanged."""
+    try:
+        yield
     except ModelFileError:
         raise
     except _READ_ERRORS as exc:
-        raise ModelFileError(f"{path}: cannot be read as a minicnn model file ({type(exc).__name__}: {exc}). "
-                             f"It may be truncated or corrupted; save the model again.") from exc
-    _restore(model, meta, arrays)
-    return model
+        raise ModelFileError(f"{path}: {problem} ({type(exc).__name__}: {exc}). {advice}".rstrip()) from exc
 
 
 def _checked_path(path):
@@ -335,27 +341,33 @@ def _rebuild(meta, path):
     dtype = meta.get("dtype")
     if dtype not in DTYPES:
         raise ModelFileError(f"{path}: dtype must be one of {DTYPES}. Received {dtype!r}.")
-    with _building_in(dtype):
+    with _explained(path, "model.json holds an architecture minicnn cannot build"), _building_in(dtype):
         model = Sequential.from_config(meta["architecture"])
     if not model.built:
         raise ModelFileError(f"{path}: the architecture has no input_shape, so it has no weights.")
-    expected = {}
-    declared = meta["weights"]
-    own = [{"member": m, "layer": layer, "name": name, **_layout(a)} for m, layer, name, a in _weight_members(model)]
-    _compare_lists(path, "weights", declared, own)
-    expected.update((e["member"], (tuple(e["shape"]), e["dtype"])) for e in own)
+    own = [{"member": member, "layer": layer, "name": name, **_layout(array)}
+           for member, layer, name, array in _weight_members(model)]
+    _compare_lists(path, "weights", meta["weights"], own)
+    expected = {entry["member"]: (tuple(entry["shape"]), entry["dtype"]) for entry in own}
     if meta["compile"] is not None:
-        settings = meta["compile"]
+        _compile(model, meta["compile"], path)
+        expected.update(_expected_state(model, meta["optimizer_state"], own, path))
+    _check_training(meta["training"], path)
+    return model, expected
+
+
+def _compile(model, settings, path):
+    with _explained(path, "model.json holds compile settings minicnn cannot use"):
         model.compile(optimizer=_instance(settings["optimizer"], OPTIMIZER_CLASSES, "optimizer", path),
                       loss=_instance(settings["loss"], LOSS_CLASSES, "loss", path),
                       metrics=settings["metrics"])
-        expected.update(_expected_state(model, meta["optimizer_state"], own, path))
-    training = meta["training"]
+
+
+def _check_training(training, path):
     epochs, seed = training["epochs_completed"], training["fit_seed"]
-    if type(epochs) is not int or epochs < 0 or (seed is not None and type(seed) is not int):
-        raise ModelFileError(f"{path}: training must hold an epochs_completed >= 0 and an int or null "
-                             f"fit_seed. Received {training!r}.")
-    return model, expected
+    if type(epochs) is not int or epochs < 0 or (seed is not None and (type(seed) is not int or seed < 0)):
+        raise ModelFileError(f"{path}: training must hold an int epochs_completed >= 0 and a fit_seed "
+                             f"that is an int >= 0 or null. Received {training!r}.")
 
 
 def _instance(entry, known, what, path):
@@ -410,12 +422,21 @@ def _check_member_names(infos, expected, path):
                              f"{missing}, unexpected members {extra}.")
 
 
+def npy_size(shape, dtype):
+    """Bytes ``np.save`` writes for a C-ordered array: its header (numpy's own writer tells
+    the exact length: the header is padded to a multiple of 64 bytes) plus the data."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
+                                                  "fortran_order": False, "shape": tuple(shape)})
+    return len(header.getvalue()) + int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+
+
 def _read_array(archive, info, shape, dtype, path):
     """One ``.npy`` member, checked: declared size first (no zip bombs), then magic, shape, dtype."""
-    data_bytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
-    if not data_bytes < info.file_size <= data_bytes + MAX_NPY_HEADER:
+    size = npy_size(shape, dtype)
+    if info.file_size != size:
         raise ModelFileError(f"{path}: member {info.filename!r} declares {info.file_size} bytes, but a "
-                             f"{dtype} array of shape {shape} takes {data_bytes} bytes plus a header.")
+                             f"{dtype} array of shape {shape} takes {size} bytes as .npy.")
     raw = archive.read(info)                      # also checks the CRC: flipped bytes are caught here
     if not raw.startswith(b"\x93NUMPY"):
         kind = " (a Python pickle, which minicnn never loads)" if raw.startswith(b"\x80") else ""
