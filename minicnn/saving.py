@@ -22,14 +22,17 @@ compressed::
     optimizer/momentums/00_conv2d/kernel.npy    one .npy per optimizer slot and weight
     ...
 
-``model.json`` holds ``format`` ("minicnn") and ``format_version`` (and, for
-people reading it, ``minicnn_version``), the
-``dtype``, the ``architecture`` (``model.get_config()``), ``compile`` (optimizer
-and loss as class name + config, and the metrics), the ``weights`` list (member,
-layer, name, shape, dtype of each array), ``optimizer_state`` (``iterations``
-and, per slot, the same kind of list) and ``training`` (``epochs_completed``,
-``fit_seed``): everything ``fit(..., initial_epoch=k, seed=s)`` needs to go on
-exactly where the saved run stopped.
+``model.json`` holds ``format`` ("minicnn"), ``format_version`` (1) and, for
+people reading it, ``minicnn_version``; the ``dtype``; the ``architecture``
+(``model.get_config()``); ``compile`` (optimizer and loss as class name +
+config, and the metrics; null for an uncompiled model); the ``weights`` list
+(member, layer, name, shape, dtype of each array); ``optimizer_state``
+(``iterations`` and, per slot, a list of member, shape, dtype) and ``training``
+(``epochs_completed``, ``fit_seed``). That is everything needed to go on
+exactly where the saved run stopped::
+
+    model = load_model("checkpoint.minicnn")
+    model.fit(x, y, epochs=10, initial_epoch=model.epochs_completed, seed=model.fit_seed)
 
 Why this design:
 
@@ -43,10 +46,19 @@ Why this design:
   (nothing missing, nothing extra) before it reads a single array.
 * **No zip bombs.** A zip member's header declares its unpacked size, and
   Python's zip reader never unpacks more than that. The loader checks every
-  declared size against the size its shape and dtype imply *before* reading.
+  declared size against the exact size ``np.save`` writes for the expected
+  shape and dtype *before* reading, and caps ``model.json`` at 1 MiB.
 * **Atomic saves.** The archive is written to a temporary file in the same
   folder, flushed to disk, then renamed over the target in one step
   (``os.replace``). A crash while saving leaves the previous file as it was.
+
+Limits, honestly: a process killed *during* a save cannot delete its
+temporary file, so a hidden ``.NAME.xxxxxxxx.tmp`` may stay next to the model
+(the loader never looks at it). The architecture in ``model.json`` is built
+before the arrays are compared with it, so a crafted file can make the loader
+allocate a large model; absurd sizes fail at once with a ``ModelFileError``.
+Loading switches the global float type while it builds, so do not load
+models from several threads at once.
 """
 import contextlib
 import io
@@ -266,7 +278,7 @@ def _refuse_other_formats(path):
     """Name the format of files that are clearly not ours, from their first bytes."""
     with open(path, "rb") as file:
         head = file.read(8)
-    if head.startswith(b"PK\x03\x04"):
+    if head.startswith(b"PK"):            # a zip archive: the checks below take over
         return
     if not head:
         problem = "the file is empty"
