@@ -100,6 +100,9 @@ def col2im(cols, x_shape, kh, kw, sh, sw, pad_top, pad_left, oh, ow):
     return dx
 
 
+SMALL_KERNEL_ENTRIES = 4096   # below this, sum the kernel gradient image by image (see _kernel_gradient)
+
+
 class Conv2D(Layer):
     """2-D convolution over (N, H, W, C) inputs, as ``keras.layers.Conv2D``.
 
@@ -161,13 +164,28 @@ class Conv2D(Layer):
         """Backward pass from ``dL/dz`` (N, OH, OW, F), z being the output before the activation."""
         g = grad_z.reshape(-1, self.filters)
         kernel = self.params["kernel"]
-        self.grads["kernel"] = (self.cols.T @ g).reshape(kernel.shape)
+        self.grads["kernel"] = self._kernel_gradient(g).reshape(kernel.shape)
         if self.use_bias:
             self.grads["bias"] = g.sum(axis=0)
         # A contiguous copy of kernel.T (small) makes this large product about twice as fast.
         kernel_t = np.ascontiguousarray(kernel.reshape(-1, self.filters).T)
         dcols = np.matmul(g, kernel_t, out=self.scratch("dcols", self.cols.shape, g.dtype))
         return col2im(dcols, self.x_shape, *self._im2col_args())
+
+    def _kernel_gradient(self, g):
+        """``cols.T @ g``: (KH*KW*C, F), a sum over all N*OH*OW output pixels.
+
+        For a small kernel (the first layer's 3*3*1 x 32) that one product has a
+        tiny output and 235,200 terms per entry; OpenBLAS's threads then spend
+        their time waiting on each other (seconds on a busy machine). The same
+        sum done image by image, then added up, has no such trouble.
+        """
+        rows, width = self.cols.shape
+        if width * self.filters > SMALL_KERNEL_ENTRIES:
+            return self.cols.T @ g
+        n = self.x_shape[0]
+        per_image = np.matmul(self.cols.reshape(n, -1, width).transpose(0, 2, 1), g.reshape(n, -1, self.filters))
+        return per_image.sum(axis=0)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,

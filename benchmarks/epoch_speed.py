@@ -1,0 +1,221 @@
+"""One warm training epoch of seed 001's network in minicnn, Keras-TensorFlow and PyTorch.
+
+    python benchmarks/epoch_speed.py [--batch-size 300] [--libraries minicnn keras torch]
+
+Every library runs in its own fresh process (so peak memory is its own), on the
+same data (Fashion-MNIST if found, else random images of the same shape), after
+a short warm-up: then one full epoch of 60,000 images at batch 300 with Adam and
+categorical cross-entropy, and ``predict`` on the 10,000 test images.
+
+Also measured: float32 matmul FLOP/s on this machine, which with the training
+FLOPs of one epoch gives the GEMM-bound limit (the epoch time if every
+multiply-add ran at matmul speed and nothing else cost anything), the time of
+``import minicnn`` and the first-batch overhead of a process whose numba cache
+is warm. Prints a table and writes ``benchmarks/results/epoch_speed.json``.
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).parent / "results"
+TRAIN_IMAGES, TEST_IMAGES, WARMUP_IMAGES = 60000, 10000, 3000
+
+
+def load_data():
+    """Real Fashion-MNIST when the loader finds it, else uniform noise of the same shape."""
+    try:
+        import minicnn
+        (x, y), (xt, _) = minicnn.load_fashion_mnist(download=False)
+        source = "fashion-mnist"
+        x, xt = minicnn.to_model_input(x), minicnn.to_model_input(xt)
+    except (FileNotFoundError, OSError):
+        rng = np.random.default_rng(0)
+        x = rng.random((TRAIN_IMAGES, 28, 28, 1), dtype=np.float32)
+        xt = rng.random((TEST_IMAGES, 28, 28, 1), dtype=np.float32)
+        y = rng.integers(0, 10, TRAIN_IMAGES)
+        source = "random"
+    return x, np.eye(10, dtype=np.float32)[y], xt, source
+
+
+def seed001_training_flops(batch_images):
+    """Multiply-adds x 2 of one training pass: forward, weight gradient and input gradient
+    of every conv and dense layer (the first layer needs no input gradient)."""
+    layers = [  # (output pixels per image, output channels, inputs per output)
+        (28 * 28, 32, 3 * 3 * 1),
+        (14 * 14, 64, 3 * 3 * 32),
+        (1, 128, 7 * 7 * 64),
+        (1, 10, 128),
+    ]
+    forward = [2 * pixels * channels * fan_in for pixels, channels, fan_in in layers]
+    passes = [2] + [3] * (len(layers) - 1)
+    return batch_images * sum(f * p for f, p in zip(forward, passes))
+
+
+def matmul_flops_per_second(size=2048, repeats=5):
+    a = np.random.rand(size, size).astype(np.float32)
+    b = np.random.rand(size, size).astype(np.float32)
+    a @ b
+    start = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    return 2 * size ** 3 * repeats / (time.perf_counter() - start)
+
+
+# ----------------------------------------------------------------- workers
+def run_minicnn(x, y, xt, batch_size):
+    start = time.perf_counter()
+    import minicnn
+    import_seconds = time.perf_counter() - start
+    from minicnn.callbacks import Callback
+
+    class BatchTimes(Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.times.append(time.perf_counter() - self.start)
+
+    model = minicnn.models.dropout_cnn()
+    first = BatchTimes()
+    first.times = []
+    model.fit(x[:WARMUP_IMAGES], y[:WARMUP_IMAGES], batch_size=batch_size, epochs=1, seed=0, verbose=0,
+              callbacks=[first])
+    start = time.perf_counter()
+    history = model.fit(x, y, batch_size=batch_size, epochs=1, seed=1, verbose=0)
+    epoch = time.perf_counter() - start
+    start = time.perf_counter()
+    model.predict(xt, batch_size=1000, verbose=0)
+    predict = time.perf_counter() - start
+    return {"epoch_seconds": epoch, "predict_seconds": predict, "import_seconds": import_seconds,
+            "first_batch_overhead_seconds": first.times[0] - float(np.median(first.times[1:])),
+            "final_loss": history.history["loss"][-1]}
+
+
+def run_keras(x, y, xt, batch_size):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        layers.ZeroPadding2D(1), layers.Conv2D(32, 3, activation="relu"), layers.Dropout(0.5),
+        layers.MaxPooling2D(2), layers.ZeroPadding2D(1), layers.Conv2D(64, 3, activation="relu"),
+        layers.Dropout(0.5), layers.MaxPooling2D(2), layers.Flatten(),
+        layers.Dense(128, activation="relu"), layers.Dropout(0.5), layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x[:WARMUP_IMAGES], y[:WARMUP_IMAGES], batch_size=batch_size, epochs=1, verbose=0)
+    start = time.perf_counter()
+    history = model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)
+    epoch = time.perf_counter() - start
+    start = time.perf_counter()
+    model.predict(xt, batch_size=1000, verbose=0)
+    return {"epoch_seconds": epoch, "predict_seconds": time.perf_counter() - start,
+            "final_loss": float(history.history["loss"][-1]), "version": keras.__version__}
+
+
+def run_torch(x, y, xt, batch_size):
+    import torch
+    from torch import nn
+
+    torch.set_num_threads(os.cpu_count())
+    model = nn.Sequential(
+        nn.ZeroPad2d(1), nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Dropout(0.5), nn.MaxPool2d(2),
+        nn.ZeroPad2d(1), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.Dropout(0.5), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(7 * 7 * 64, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    images = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))   # torch is NCHW
+    labels = torch.from_numpy(y.argmax(axis=1))
+
+    def epoch(count):
+        model.train()
+        order = torch.randperm(count)
+        for start in range(0, count, batch_size):
+            index = order[start:start + batch_size]
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(images[index]), labels[index])
+            loss.backward()
+            optimizer.step()
+        return float(loss)
+
+    epoch(WARMUP_IMAGES)
+    start = time.perf_counter()
+    final_loss = epoch(len(images))
+    seconds = time.perf_counter() - start
+    model.eval()
+    test = torch.from_numpy(np.ascontiguousarray(xt.transpose(0, 3, 1, 2)))
+    start = time.perf_counter()
+    with torch.no_grad():
+        for i in range(0, len(test), 1000):
+            model(test[i:i + 1000])
+    return {"epoch_seconds": seconds, "predict_seconds": time.perf_counter() - start,
+            "final_loss": final_loss, "version": torch.__version__}
+
+
+WORKERS = {"minicnn": run_minicnn, "keras": run_keras, "torch": run_torch}
+
+
+def worker(library, batch_size):
+    x, y, xt, source = load_data()
+    result = WORKERS[library](x, y, xt, batch_size)
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["data"] = source
+    print(json.dumps(result))
+
+
+def measure(library, batch_size):
+    """Run one library's worker in a fresh process; None when it is not installed or fails."""
+    process = subprocess.run([sys.executable, __file__, "--worker", library, "--batch-size", str(batch_size)],
+                             capture_output=True, text=True)
+    if process.returncode != 0:
+        print(f"{library}: not measured ({process.stderr.strip().splitlines()[-1:]})", file=sys.stderr)
+        return None
+    return json.loads(process.stdout.strip().splitlines()[-1])
+
+
+def table(results, limit_seconds):
+    mini = results["minicnn"]
+    lines = [f"{'library':<10}{'epoch s':>9}{'img/s':>9}{'predict s':>11}{'peak MB':>9}{'minicnn ×':>11}"]
+    for name, r in results.items():
+        if r is None:
+            lines.append(f"{name:<10}{'not installed or failed':>49}")
+            continue
+        ratio = mini["epoch_seconds"] / r["epoch_seconds"]
+        lines.append(f"{name:<10}{r['epoch_seconds']:>9.2f}{TRAIN_IMAGES / r['epoch_seconds']:>9.0f}"
+                     f"{r['predict_seconds']:>11.2f}{r['peak_rss_mb']:>9.0f}{ratio:>11.2f}")
+    lines.append(f"GEMM-bound limit: {limit_seconds:.2f} s (minicnn is {mini['epoch_seconds'] / limit_seconds:.2f}x it)")
+    lines.append(f"import minicnn: {mini['import_seconds']:.2f} s; first-batch overhead with a warm "
+                 f"numba cache: {mini['first_batch_overhead_seconds']:.2f} s")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch-size", type=int, default=300)
+    parser.add_argument("--libraries", nargs="+", default=list(WORKERS), choices=list(WORKERS))
+    parser.add_argument("--worker", choices=list(WORKERS), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return worker(args.worker, args.batch_size)
+    flops = matmul_flops_per_second()
+    limit = seed001_training_flops(TRAIN_IMAGES) / flops
+    results = {name: measure(name, args.batch_size) for name in ["minicnn"] + [l for l in args.libraries if l != "minicnn"]}
+    if results["minicnn"] is None:
+        raise SystemExit("minicnn itself failed: run with --worker minicnn to see why.")
+    report = {"batch_size": args.batch_size, "matmul_gflops": flops / 1e9,
+              "epoch_training_gflop": seed001_training_flops(TRAIN_IMAGES) / 1e9,
+              "gemm_bound_seconds": limit, "results": results}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "epoch_speed.json").write_text(json.dumps(report, indent=2))
+    print(table(results, limit))
+    print(f"written {RESULTS / 'epoch_speed.json'}")
+
+
+if __name__ == "__main__":
+    main()
