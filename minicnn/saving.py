@@ -2,14 +2,13 @@
 
 >>> import os, tempfile, numpy as np, minicnn
 >>> from minicnn.layers import Conv2D, Flatten, Dense
->>> from minicnn.saving import load_model
 >>> model = minicnn.Sequential([Conv2D(4, 3), Flatten(), Dense(3, activation="softmax")],
 ...                            input_shape=(8, 8, 1))
 >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
 >>> path = model.save(os.path.join(tempfile.mkdtemp(), "model"))   # ".minicnn" is added
 >>> os.path.basename(path)
 'model.minicnn'
->>> restored = load_model(path)
+>>> restored = minicnn.load_model(path)
 >>> all(np.array_equal(a, b) for a, b in zip(model.get_weights(), restored.get_weights()))
 True
 

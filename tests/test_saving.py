@@ -372,18 +372,24 @@ def test_unknown_classes_in_the_json_are_refused(tmp_path):
 
 
 def test_wrong_paths_get_clear_errors(tmp_path):
+    assert minicnn.load_model is load_model
     with pytest.raises(FileNotFoundError, match="no file at .*nothing.minicnn"):
-        load_model(tmp_path / "nothing.minicnn")
+        minicnn.load_model(tmp_path / "nothing.minicnn")
     small_model().save(tmp_path / "model")
     with pytest.raises(FileNotFoundError, match="Did you mean .*model.minicnn"):
-        minicnn.saving.load_model(tmp_path / "model")
+        minicnn.load_model(tmp_path / "model")
     with pytest.raises(IsADirectoryError, match="is a folder.*It holds model.minicnn"):
-        load_model(tmp_path)
+        minicnn.load_model(tmp_path)
 
 
 # ----------------------------------------------------------------------------- fuzzing
+FUZZ_CANARY = os.path.join(tempfile.gettempdir(), "minicnn-fuzz-canary")
+
+
 @pytest.fixture(scope="module")
 def saved_bytes(tmp_path_factory):
+    if os.path.exists(FUZZ_CANARY):       # left by some earlier run: start clean
+        os.remove(FUZZ_CANARY)
     folder = tmp_path_factory.mktemp("fuzz")
     path = trained_file(str(folder))
     return open(path, "rb").read(), read_members(path)
@@ -427,7 +433,7 @@ def mutate(draw, data, members):
     if kind == "random member":
         members[name] = draw(st.binary(max_size=400))
     elif kind == "pickle member":
-        members[name] = pickle.dumps(Canary(os.path.join(tempfile.gettempdir(), "minicnn-fuzz-canary")))
+        members[name] = pickle.dumps(Canary(FUZZ_CANARY))
     else:
         meta = json.loads(members["model.json"])
         where = draw(st.sampled_from(list(json_leaves(meta))[1:]))
@@ -446,7 +452,6 @@ def mutate(draw, data, members):
 def test_fuzzed_files_load_or_raise_a_value_error(saved_bytes, data):
     original, members = saved_bytes
     mutated = data.draw(st.composite(lambda draw: mutate(draw, original, members))())
-    canary = os.path.join(tempfile.gettempdir(), "minicnn-fuzz-canary")
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.minicnn")
         with open(path, "wb") as file:
@@ -459,5 +464,5 @@ def test_fuzzed_files_load_or_raise_a_value_error(saved_bytes, data):
         else:                                    # a mutation the checks allow: a working model
             model.predict(np.zeros((2, *model.input_shape), model.dtype), verbose=0)
         assert time.perf_counter() - start < 10
-    assert not os.path.exists(canary)
+    assert not os.path.exists(FUZZ_CANARY)
     assert backend.floatx() == "float32"
