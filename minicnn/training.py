@@ -35,7 +35,8 @@ class TrainingMixin:
 
         ``validation_split`` holds out the *last* fraction of the data (before
         shuffling), as Keras does. ``seed`` fixes shuffling and dropout; without it a
-        random seed is drawn and kept in ``model.fit_seed`` (checkpoints save it).
+        random seed is drawn and kept in ``model.fit_seed`` (checkpoints save it), and a
+        resumed run (``initial_epoch > 0``) reuses the loaded model's ``fit_seed``.
         """
         self._require_compiled("fit")
         x, y = self._checked(x, y)
@@ -47,6 +48,8 @@ class TrainingMixin:
             x, y, validation_data = x[:cut], y[:cut], (x[cut:], y[cut:])
         if validation_data is not None:
             validation_data = self._checked(*validation_data)
+        if seed is None and initial_epoch > 0 and getattr(self, "fit_seed", None) is not None:
+            seed = self.fit_seed         # resuming a loaded model: keep its run's randomness
         self.fit_seed = int(np.random.SeedSequence().entropy % 2**63) if seed is None else int(seed)
         history = History()
         hooks = CallbackList([*(callbacks or []), history], model=self)
