@@ -17,10 +17,10 @@ from .backend import floatx, set_floatx, set_random_seed
 from .datasets import CLASS_NAMES, load_fashion_mnist, to_categorical, to_model_input
 from .gradcheck import gradcheck
 from .model import Sequential
-from .saving import load_model
+from .saving import ModelFileError, load_model
 
 __version__ = "0.1.0"
 
-__all__ = ["Sequential", "load_model", "gradcheck", "layers", "losses", "optimizers", "callbacks",
+__all__ = ["Sequential", "load_model", "ModelFileError", "gradcheck", "layers", "losses", "optimizers", "callbacks",
            "models", "datasets", "load_fashion_mnist", "to_model_input", "to_categorical",
            "CLASS_NAMES", "floatx", "set_floatx", "set_random_seed"]
