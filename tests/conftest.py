@@ -26,3 +26,19 @@ def fresh_layer_names(monkeypatch):
     earlier tests made; a test that checks Keras's names needs a fresh counter.
     """
     monkeypatch.setattr(Layer, "_name_counts", collections.Counter())
+
+
+@pytest.fixture
+def one_numba_thread():
+    """Run numba's parallel kernels on one thread for the test, then restore the count.
+
+    Gradient checks call the layers thousands of times on arrays of a few hundred
+    numbers. Splitting such tiny loops over threads only adds the cost of waking
+    them, and on a busy machine that wait can be a thousand times the work.
+    """
+    import numba
+
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    yield
+    numba.set_num_threads(threads)
