@@ -5,6 +5,7 @@ and every dropout mask from ``np.random.default_rng([s, e])``. Nothing depends o
 earlier epochs, so training 3 epochs, saving, loading and training 2 more gives
 the same weights as 5 epochs straight through.
 """
+import math
 import sys
 import time
 import warnings
@@ -44,7 +45,10 @@ class TrainingMixin:
         if validation_data is None and validation_split:
             if not 0 < validation_split < 1:
                 raise ValueError(f"validation_split must be in (0, 1). Received {validation_split!r}.")
-            cut = len(x) - int(round(len(x) * validation_split))
+            cut = int(math.floor(len(x) * (1.0 - validation_split)))     # Keras's rule
+            if cut == 0 or cut == len(x):
+                raise ValueError(f"validation_split={validation_split} cannot split {len(x)} samples into "
+                                 f"a training and a validation part; pass more data or another fraction.")
             x, y, validation_data = x[:cut], y[:cut], (x[cut:], y[cut:])
         if validation_data is not None:
             validation_data = self._checked(*validation_data)
