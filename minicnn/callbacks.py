@@ -76,7 +76,11 @@ def _improvement_sign(monitor, mode):
 
 
 class EarlyStopping(Callback):
-    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+
+    ``patience=2`` with val_loss 1.0, 0.5, 0.7, 0.6 stops after the fourth epoch,
+    as Keras does; ``restore_best_weights`` then brings back the second epoch's weights.
+    """
 
     def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, mode="auto",
                  restore_best_weights=False):
@@ -103,11 +107,14 @@ class EarlyStopping(Callback):
                 self.best_weights = self.model.get_weights()
             return
         self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= self.patience:
             self.model.stop_training = True
             self.stopped_epoch = epoch
-            if self.best_weights is not None:
-                self.model.set_weights(self.best_weights)
+
+    def on_train_end(self, logs=None):
+        """Like Keras 3, go back to the best epoch's weights when training ends, stopped early or not."""
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
 
 
 class ModelCheckpoint(Callback):
