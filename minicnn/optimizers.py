@@ -7,6 +7,18 @@ the state (moments and the step count) so a saved model resumes exactly.
 import numpy as np
 
 
+def keras_constant(value, dtype):
+    """``value`` rounded as Keras's TensorFlow backend rounds it inside an update.
+
+    ``ops.cast(0.999, "float64")`` first makes a float32 tensor of the Python float,
+    so Keras's beta powers, momentum and weight decay use 0.99900001287, not 0.999,
+    even for float64 weights. In Adam's bias correction that shifts every step by
+    about 6e-6 (relative): small, but Adam amplifies it over a few steps, so we
+    round the same way and the two libraries stay equal step for step.
+    """
+    return np.dtype(dtype).type(np.float32(value))
+
+
 class Optimizer:
     """Base: the learning rate, the step count and a dict of per-weight state lists."""
 
@@ -67,9 +79,10 @@ class SGD(Optimizer):
             weight -= lr * grad
             return
         m = self.slots["momentums"][i]
-        m *= self.momentum
+        momentum = keras_constant(self.momentum, weight.dtype)
+        m *= momentum
         m -= lr * grad
-        weight += self.momentum * m - lr * grad if self.nesterov else m
+        weight += momentum * m - lr * grad if self.nesterov else m
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -92,8 +105,10 @@ class Adam(Optimizer):
 
     def update(self, i, weight, grad):
         m, v = self.slots["momentums"][i], self.slots["velocities"][i]
-        t = self.iterations + 1
-        alpha = self.learning_rate * np.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
+        dtype = weight.dtype.type                      # computed in the weight's type, as Keras does
+        t = dtype(self.iterations + 1)
+        beta_1, beta_2 = keras_constant(self.beta_1, dtype), keras_constant(self.beta_2, dtype)
+        alpha = dtype(self.learning_rate) * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
         m += (grad - m) * (1 - self.beta_1)
         v += (grad * grad - v) * (1 - self.beta_2)
         weight -= (m * alpha) / (np.sqrt(v) + self.epsilon)
@@ -110,7 +125,7 @@ class AdamW(Adam):
         self.weight_decay = float(weight_decay)
 
     def update(self, i, weight, grad):
-        weight -= weight * (self.weight_decay * self.learning_rate)
+        weight -= weight * keras_constant(self.weight_decay, weight.dtype) * weight.dtype.type(self.learning_rate)
         super().update(i, weight, grad)
 
     def get_config(self):
@@ -129,7 +144,7 @@ class RMSprop(Optimizer):
     def update(self, i, weight, grad):
         v = self.slots["velocities"][i]
         v *= self.rho
-        v += (1 - self.rho) * grad * grad
+        v += (1 - self.rho) * (grad * grad)
         weight -= self.learning_rate * grad / np.sqrt(v + self.epsilon)
 
     def get_config(self):
