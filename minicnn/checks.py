@@ -61,11 +61,22 @@ def _check_labels(y, num_classes, argument):
                          f"integer labels of shape (N,). For one-hot targets use "
                          f"'categorical_crossentropy', or pass {argument}.argmax(axis=1).")
     if not np.issubdtype(y.dtype, np.integer):
-        if not (np.issubdtype(y.dtype, np.floating) and np.isfinite(y).all() and (y == np.round(y)).all()):
+        # Floats are fine when they are whole numbers (2.0); anything else is not a label.
+        if np.issubdtype(y.dtype, np.floating):
+            whole = np.isfinite(y) & (y == np.round(y))
+        else:
+            whole = np.zeros(y.shape, dtype=bool)
+        if not whole.all():
+            example = y[~whole][0]
             raise ValueError(f"{argument} must hold integer class labels; received dtype {y.dtype} "
-                             f"with non-integer values such as {y.reshape(-1)[0]!r}.")
+                             f"with non-integer values such as {_plain(example)!r}.")
     outside = (y < 0) | (y >= num_classes)
     if outside.any():
-        raise ValueError(f"label {y[outside][0]!r} is outside [0, {num_classes}): the model has "
+        raise ValueError(f"label {_plain(y[outside][0])!r} is outside [0, {num_classes}): the model has "
                          f"{num_classes} outputs, so labels must be 0 ... {num_classes - 1}.")
     return y.astype(np.int64)
+
+
+def _plain(value):
+    """A NumPy scalar as the Python number it holds, so messages say 10, not np.int64(10)."""
+    return value.item() if isinstance(value, np.generic) else value
