@@ -116,7 +116,13 @@ class Layer:
 
 def check_positive_ints(layer_name, argument, value, length=2):
     """Turn ``3`` or ``(3, 3)`` into a tuple of ``length`` positive ints, or say what is wrong."""
-    values = (value,) * length if isinstance(value, (int, np.integer)) else tuple(value)
+    if isinstance(value, (int, np.integer)):
+        values = (value,) * length
+    else:
+        try:
+            values = tuple(value)
+        except TypeError:            # a float such as 2.5: not a count, reported below
+            values = (value,)
     if len(values) != length or not all(isinstance(v, (int, np.integer)) and v > 0 for v in values):
         raise ValueError(
             f"{layer_name}: {argument} must be a positive int or a tuple of {length} positive ints. "
