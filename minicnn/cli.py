@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 import warnings
+from pathlib import Path
 
 from . import models, pipeline
 
@@ -150,9 +151,10 @@ def run_train(args):
     else:
         config = pipeline.new_config(out=args.out, validation_split=args.validation_split, **given)
     metrics = pipeline.train(config, resume=args.resume, verbose=args.verbose)
+    epochs = metrics["epochs"]
     print(f"{config['model']}: test accuracy {metrics['test_accuracy']:.4f}, test loss "
-          f"{metrics['test_loss']:.4f} after {metrics['epochs']} epochs. "
-          f"Report: {config['out']}/report.html")
+          f"{metrics['test_loss']:.4f} after {epochs} epoch{'s' * (epochs != 1)}. "
+          f"Report: {Path(config['out']) / 'report.html'}")
     return 0
 
 
@@ -220,7 +222,8 @@ def main(argv=None):
     try:
         return args.run(args) or 0
     except pipeline.TrainingInterrupted as stop:
-        return _fail(str(stop), 130)
+        print(stop, file=sys.stderr)  # not an error: what was saved and how to go on
+        return 130
     except KeyboardInterrupt:
         return _fail("interrupted.", 130)
     except FileNotFoundError as err:  # includes the loader's DataNotFoundError

@@ -70,7 +70,7 @@ def resumed_config(out, **given):
     """``out/config.json`` with the options given on the command line laid over it."""
     path = Path(out) / CONFIG_FILE
     if not (Path(out) / CHECKPOINT).is_file() or not path.is_file():
-        raise RunError(f"Nothing to resume in {out}: it holds no {CHECKPOINT} and {CONFIG_FILE}. "
+        raise RunError(f"Nothing to resume in {out}: it lacks {CHECKPOINT} or {CONFIG_FILE}. "
                        "Start a new run without --resume.")
     config = json.loads(path.read_text())
     for key, value in given.items():
@@ -193,7 +193,8 @@ def interrupted_message(out, saved_epochs, config):
     if saved_epochs == 0:
         return (f"Interrupted during epoch 1 of {config['epochs']}: no epoch was finished, "
                 "so there is nothing to resume. Run the same command again to start over.")
-    return (f"Interrupted. {out / CHECKPOINT} holds epochs 1-{saved_epochs} of {config['epochs']}.\n"
+    epochs = "epoch 1" if saved_epochs == 1 else f"epochs 1-{saved_epochs}"
+    return (f"Interrupted. {out / CHECKPOINT} holds {epochs} of {config['epochs']}.\n"
             f"Resume with: python -m minicnn train --out {out} --resume")
 
 
