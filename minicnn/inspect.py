@@ -149,17 +149,7 @@ def _labels(y, n):
     return y.argmax(axis=1) if y.ndim == 2 else y
 
 
-def _shuffled(activations, rng, order, per_channel):
-    """Activations moved between images: all at once along ``order``, or each channel on its own."""
-    if not per_channel:
-        return activations[order]
-    out = np.empty_like(activations)
-    for k in range(activations.shape[-1]):
-        out[..., k] = activations[rng.permutation(len(activations)), ..., k]
-    return out
-
-
-def layer_importance(model, x, y, n_repeats=5, seed=None, layers=None, per_channel=False):
+def layer_importance(model, x, y, n_repeats=5, seed=None, layers=None):
     """Permutation importance of each conv layer (default every Conv2D), as seed 003.
 
     For a layer L: shuffle its output across the images of ``x`` (permute axis 0),
@@ -169,14 +159,13 @@ def layer_importance(model, x, y, n_repeats=5, seed=None, layers=None, per_chann
 
     Notes
     -----
-    In a Sequential net layer L's whole output is all the later layers see, so
-    shuffling it whole hands image i the prediction of image perm(i): every layer
-    scores the same drop (baseline - agreement by chance). The same ``n_repeats``
-    permutations serve every layer, so the bars come out equal, not merely close.
-    ``per_channel=True`` instead gives each channel its own permutation: each
-    channel's values stay realistic but no longer fit together, which separates
-    layers whose channels must agree (deep, specific features) from ones whose
-    channels carry redundant information.
+    In a Sequential net layer L's output is all that later layers see, so
+    shuffling it whole hands image i the prediction of image perm(i): every
+    layer scores the same drop, baseline minus the chance agreement of
+    pred[perm] with y. The same ``n_repeats`` permutations serve every layer, so
+    the bars come out equal, not merely close: the measure cannot rank
+    the layers of a chain, only show that each one is needed (a drop of 0 means
+    nothing downstream reads the layer).
     """
     x = _model_input(model, x)
     labels = _labels(y, len(x))
@@ -189,7 +178,8 @@ def layer_importance(model, x, y, n_repeats=5, seed=None, layers=None, per_chann
     for index in indices:
         drops = []
         for order in orders:
-            scores = model.forward(_shuffled(outputs[index], rng, order, per_channel), start=index + 1)
+            # each image gets another image's activations here; the rest of the net runs on them
+            scores = model.forward(outputs[index][order], start=index + 1)
             drops.append(baseline - float(np.mean(scores.argmax(axis=1) == labels)))
         table.append(LayerImportance(model.layers[index].name, index, float(np.mean(drops)),
                                      float(np.std(drops)), baseline))
