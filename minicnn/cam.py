@@ -197,7 +197,11 @@ def raw_heatmaps(model, x, class_index=None, layer=None, method="grad_cam"):
 
 
 def compute_heatmaps(model, x, class_index=None, layer=None, method="grad_cam"):
-    """``(N, H, W)`` maps in [0, 1]: ``raw_heatmaps``, ReLU for Grad-CAM, upsampled, normalised."""
+    """``(N, H, W)`` maps in [0, 1]: ``raw_heatmaps``, ReLU for Grad-CAM, upsampled, normalised.
+
+    All of ``x`` runs as one batch (the backward pass keeps every layer's
+    buffers): for thousands of images, call it on slices of a few hundred.
+    """
     raw, _ = raw_heatmaps(model, x, class_index, layer, method)
     if METHODS[method][1]:
         raw = np.maximum(raw, 0)
