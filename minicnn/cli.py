@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 from . import models, pipeline
+from .saving import ModelFileError
 
 EXAMPLES = """\
 examples:
@@ -107,7 +108,8 @@ def add_evaluate_parser(sub):
                               epilog="example:\n  python -m minicnn evaluate runs/try/model.minicnn "
                               "--sample --out runs/try-eval",
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    evaluate.add_argument("model_file", metavar="MODEL_FILE", help="a model saved by train")
+    evaluate.add_argument("model_file", metavar="MODEL_FILE",
+                          help="a model saved by train (or a run folder: its model.minicnn)")
     evaluate.add_argument("--out", metavar="DIR",
                           help="folder for the results (default: runs/<model>-evaluate-<timestamp>)")
     add_data_arguments(evaluate)
@@ -230,3 +232,5 @@ def main(argv=None):
         return _fail(err.strerror and f"{err.strerror}: {err.filename}" or str(err), 1)
     except pipeline.RunError as err:
         return _fail(str(err), 2)
+    except ModelFileError as err:  # a damaged or foreign .minicnn file
+        return _fail(str(err), 1)

@@ -30,6 +30,7 @@ from .datasets import load_files, load_sample, locate_data, to_categorical, to_m
 from .datasets.sample import SAMPLE_PATH
 from .losses import SparseCategoricalCrossentropy
 from .run_outputs import score_model, write_json, write_outputs
+from .saving import load_model
 
 CHECKPOINT = "checkpoint.minicnn"
 MODEL_FILE = "model.minicnn"
@@ -165,7 +166,6 @@ def start_model(config, resume):
     if not resume:
         backend.set_random_seed(config["seed"])
         return models.get(config["model"])(), {}
-    from .saving import load_model
     model = load_model(out / CHECKPOINT)
     history_path = out / HISTORY_FILE
     history = json.loads(history_path.read_text()) if history_path.is_file() else {}
@@ -234,7 +234,8 @@ def run_info(config, model, source, history):
 
 def evaluate_file(model_file, out=None, data=None, sample=False, verbose=1):
     """Score a saved model on the test set and write the same files a training run ends with."""
-    from .saving import load_model
+    if Path(model_file).is_dir():  # a run folder: take its final model
+        model_file = Path(model_file) / MODEL_FILE
     if not Path(model_file).is_file():
         raise RunError(f"No model file at {model_file}. Pass the model.minicnn of a run, "
                        "e.g. runs/dropout_cnn-.../model.minicnn.")

@@ -189,14 +189,18 @@ def test_missing_data_gives_the_loaders_message(tmp_path):
     assert not (tmp_path / "run" / "checkpoint.minicnn").exists()
 
 
-def test_missing_model_file_for_evaluate(tmp_path):
+def test_missing_or_damaged_model_file_for_evaluate(tmp_path):
     assert_clean_failure(minicnn("evaluate", tmp_path / "nothing.minicnn", "--sample"), 2)
+    (tmp_path / "damaged.minicnn").write_bytes(b"not a model")
+    result = minicnn("evaluate", tmp_path / "damaged.minicnn", "--sample")
+    assert_clean_failure(result, 1)
+    assert "damaged.minicnn" in result.stderr
 
 
 # ----------------------------------------------------------------------------- other commands
 def test_evaluate_scores_a_saved_model_like_training_did(run, tmp_path):
     out = tmp_path / "evaluation"
-    result = minicnn("evaluate", run / "model.minicnn", "--sample", "--out", out, "--verbose", 0)
+    result = minicnn("evaluate", run, "--sample", "--out", out, "--verbose", 0)  # the run folder
     assert result.returncode == 0, result.stderr
     trained, evaluated = (json.loads((d / "metrics.json").read_text()) for d in (run, out))
     assert evaluated["test_accuracy"] == trained["test_accuracy"]
