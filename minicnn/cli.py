@@ -185,12 +185,13 @@ def run_compare(args):
 def list_models_text():
     """One row per zoo model: name, seed project, parameters, recipe."""
     header = ("model", "seed", "params", "epochs", "batch", "validation", "loss")
+    split = f"{pipeline.DEFAULT_VALIDATION_SPLIT:.0%} split"
     rows = []
     for name in models.list_models():
         builder = models.get(name)
         recipe, model = builder.training, builder()
         rows.append((name, recipe["seed_project"], f"{model.count_params():,}", recipe["epochs"],
-                     recipe["batch_size"], "test set" if recipe["validate_on_test"] else "10% split",
+                     recipe["batch_size"], "test set" if recipe["validate_on_test"] else split,
                      type(model.loss).__name__ + (" (logits)" if model.loss.from_logits else "")))
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     return "\n".join("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip()
@@ -220,7 +221,7 @@ def main(argv=None):
     if rest and args.command != "compare":
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     args.rest = rest  # compare parses its own options
-    warnings.formatwarning = _short_warning
+    formatwarning, warnings.formatwarning = warnings.formatwarning, _short_warning
     try:
         return args.run(args) or 0
     except pipeline.TrainingInterrupted as stop:
@@ -234,3 +235,5 @@ def main(argv=None):
         return _fail(str(err), 2)
     except ModelFileError as err:  # a damaged or foreign .minicnn file
         return _fail(str(err), 1)
+    finally:
+        warnings.formatwarning = formatwarning
