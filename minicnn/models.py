@@ -31,10 +31,11 @@ def recipe(epochs, batch_size, seed_project, validate_on_test=False):
     return register
 
 
-@recipe(epochs=5, batch_size=300, seed_project="001")
+@recipe(epochs=5, batch_size=300, seed_project="001", validate_on_test=True)
 def dropout_cnn(input_shape=INPUT_SHAPE, num_classes=10):
     """Seed 001: zero padding + two 3x3 conv layers, dropout 0.5 after each, Adam, one-hot
-    categorical cross-entropy; 5 epochs at batch 300 gave 89.36% test accuracy there."""
+    categorical cross-entropy; 5 epochs at batch 300 on all 60,000 training images (the
+    test set only monitored) gave 89.36% test accuracy there."""
     model = Sequential([
         ZeroPadding2D(1), Conv2D(32, 3, activation="relu"), Dropout(0.5), MaxPooling2D(2),
         ZeroPadding2D(1), Conv2D(64, 3, activation="relu"), Dropout(0.5), MaxPooling2D(2),
