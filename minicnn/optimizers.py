@@ -7,18 +7,6 @@ the state (moments and the step count) so a saved model resumes exactly.
 import numpy as np
 
 
-def keras_constant(value, dtype):
-    """``value`` rounded as Keras's TensorFlow backend rounds it inside an update.
-
-    ``ops.cast(0.999, "float64")`` first makes a float32 tensor of the Python float,
-    so Keras's beta powers, momentum and weight decay use 0.99900001287, not 0.999,
-    even for float64 weights. In Adam's bias correction that shifts every step by
-    about 6e-6 (relative): small, but Adam amplifies it over a few steps, so we
-    round the same way and the two libraries stay equal step for step.
-    """
-    return np.dtype(dtype).type(np.float32(value))
-
-
 class Optimizer:
     """Base: the learning rate, the step count and a dict of per-weight state lists."""
 
@@ -79,10 +67,9 @@ class SGD(Optimizer):
             weight -= lr * grad
             return
         m = self.slots["momentums"][i]
-        momentum = keras_constant(self.momentum, weight.dtype)
-        m *= momentum
+        m *= self.momentum
         m -= lr * grad
-        weight += momentum * m - lr * grad if self.nesterov else m
+        weight += self.momentum * m - lr * grad if self.nesterov else m
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -105,9 +92,12 @@ class Adam(Optimizer):
 
     def update(self, i, weight, grad):
         m, v = self.slots["momentums"][i], self.slots["velocities"][i]
-        dtype = weight.dtype.type                      # computed in the weight's type, as Keras does
+        # The bias correction is computed in the weight's float type, as Keras does: in
+        # float32, 0.999 ** t differs from the float64 value by about 6e-6 (relative),
+        # which Adam amplifies over a few steps; this way the updates match Keras's bit for bit.
+        dtype = weight.dtype.type
         t = dtype(self.iterations + 1)
-        beta_1, beta_2 = keras_constant(self.beta_1, dtype), keras_constant(self.beta_2, dtype)
+        beta_1, beta_2 = dtype(self.beta_1), dtype(self.beta_2)
         alpha = dtype(self.learning_rate) * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
         m += (grad - m) * (1 - self.beta_1)
         v += (grad * grad - v) * (1 - self.beta_2)
@@ -125,7 +115,7 @@ class AdamW(Adam):
         self.weight_decay = float(weight_decay)
 
     def update(self, i, weight, grad):
-        weight -= weight * keras_constant(self.weight_decay, weight.dtype) * weight.dtype.type(self.learning_rate)
+        weight -= weight * weight.dtype.type(self.weight_decay) * weight.dtype.type(self.learning_rate)
         super().update(i, weight, grad)
 
     def get_config(self):
