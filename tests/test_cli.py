@@ -89,8 +89,10 @@ def test_history_and_config(run):
         assert len(history[key]) == 2, key
     assert all(0 <= a <= 1 for a in history["accuracy"] + history["val_accuracy"])
     config = json.loads((run / "config.json").read_text())
+    recipe = models.get("dropout_cnn").training
+    validation = "test" if recipe["validate_on_test"] else 0.1  # else: the CLI's default split
     assert config | {"out": None} == {"model": "dropout_cnn", "seed_project": "001", "epochs": 2,
-                                      "batch_size": 300, "seed": SEED, "validation": 0.1,
+                                      "batch_size": 300, "seed": SEED, "validation": validation,
                                       "out": None, "data": None, "sample": True}
 
 
