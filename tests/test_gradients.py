@@ -297,6 +297,17 @@ def test_conv2d_gradients(float64, filters, kernel, strides, padding, activation
     assert_gradients_match(layer, x)
 
 
+def test_conv2d_gradients_with_a_large_kernel(float64):
+    """Conv2D sums its kernel gradient image by image for small kernels and in one product
+    for large ones (over 4,096 entries); this kernel, 2*2*16 x 72 = 4,608 entries, takes
+    the second road."""
+    layer = Conv2D(72, 2, activation="relu")
+    x = normal(1, (2, 3, 3, 16))
+    layer.build(x.shape[1:])
+    keep_off_relu_kink(layer, x)
+    assert_gradients_match(layer, x)
+
+
 @LAYER_SETTINGS
 @given(units=st.integers(1, 4), activation=ACTIVATIONS, use_bias=st.booleans(),
        n=st.integers(1, 4), features=st.integers(1, 6), seed=SEEDS)
