@@ -88,8 +88,9 @@ def to_keras(model):
         used.add(config.get("name"))
         if type(layer).__name__ in _SPATIAL:
             config["data_format"] = "channels_last"
-        layers.append(getattr(keras.layers, type(layer).__name__)(**config))
-    twin = keras.Sequential([keras.Input(model.input_shape), *layers], name=model.name)
+        # Keras fixes its default float type when it makes its first layer; ask explicitly.
+        layers.append(getattr(keras.layers, type(layer).__name__)(**config, dtype=model.dtype))
+    twin = keras.Sequential([keras.Input(model.input_shape, dtype=model.dtype), *layers], name=model.name)
     for layer, keras_layer in zip(model.layers, twin.layers):
         keras_layer.set_weights([w.copy() for w in layer.params.values()])
     if model.loss is not None:
