@@ -285,6 +285,8 @@ def add_compare_arguments(parser):
     parser.add_argument("--data", default=None, metavar="PATH", help="folder with the Fashion-MNIST files")
     parser.add_argument("--out", default=None, metavar="DIR", help="default: runs/compare-<model>")
     parser.add_argument("--seed", type=int, default=0, help="initial weights and data order (default: 0)")
+    parser.description = ("Train one zoo model in minicnn and in Keras from the same weights and data "
+                          "order; compare speed, memory, accuracy and predictions (needs Keras).")
     parser.epilog = "example: python -m minicnn compare --model dropout_cnn --epochs 5"
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
