@@ -9,7 +9,17 @@ central differences need the extra digits::
     'float64'
     >>> minicnn.set_floatx("float32")
 """
+import os
+
+import numba
 import numpy as np
+
+# numba's kernels and NumPy's BLAS take turns on the same cores. With numba's
+# OpenMP threading layer, idle OpenMP threads keep spinning and steal the cores
+# BLAS needs (a batch took 1.6x to 2x longer on a busy 2-core machine); numba's
+# own "workqueue" layer sleeps instead. A user's NUMBA_THREADING_LAYER wins.
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    numba.config.THREADING_LAYER = "workqueue"
 
 _FLOATX = "float32"
 _ALLOWED = ("float32", "float64")
