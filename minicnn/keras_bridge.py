@@ -235,7 +235,7 @@ def _minicnn_optimizer(keras_optimizer):
 
 def _minicnn_loss(keras_loss):
     """The minicnn cross-entropy for a Keras loss given as a name, a function or an object."""
-    if isinstance(keras_loss, str) or callable(keras_loss) and not hasattr(keras_loss, "get_config"):
+    if isinstance(keras_loss, str) or (callable(keras_loss) and not hasattr(keras_loss, "get_config")):
         name = keras_loss if isinstance(keras_loss, str) else getattr(keras_loss, "__name__", repr(keras_loss))
         if name in losses.LOSSES:
             return losses.get(name)

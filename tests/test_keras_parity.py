@@ -210,6 +210,23 @@ def test_round_trip_keeps_config_weights_and_compile_settings(name):
     assert back.metrics == model.metrics == ["accuracy"]
 
 
+def test_every_layer_kind_round_trips():
+    from minicnn.layers import (Activation, AveragePooling2D, Conv2D, Dense, GlobalAveragePooling2D,
+                                MaxPooling2D, ReLU, Softmax, ZeroPadding2D)
+    model = minicnn.Sequential([
+        ZeroPadding2D(((1, 2), (0, 1))), Conv2D(4, (3, 2), strides=(2, 1), padding="same"), ReLU(),
+        AveragePooling2D(2, strides=1, padding="same"), MaxPooling2D(3, strides=2),
+        Activation("relu"), Conv2D(3, 1, use_bias=False), GlobalAveragePooling2D(), Dense(5), Softmax(),
+    ], input_shape=(9, 8, 2))
+    model.compile(optimizer=optimizers.RMSprop(0.01), loss="categorical_crossentropy")
+    twin = to_keras(model)
+    x = np.random.default_rng(3).random((6, 9, 8, 2), dtype=np.float32)
+    np.testing.assert_allclose(model.predict(x, verbose=0), twin.predict(x, verbose=0), atol=2e-6)
+    back = from_keras(twin)
+    assert back.get_config() == model.get_config()
+    assert back.optimizer.get_config() == model.optimizer.get_config()
+
+
 def test_set_weights_alone_moves_weights_between_the_libraries():
     # Same layouts, same order: no transposing anywhere.
     model = variant("dropout_cnn")
