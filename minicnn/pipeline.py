@@ -19,6 +19,8 @@ replays the same arithmetic. A half-finished epoch is never saved: its
 weights could not be continued exactly.
 """
 import json
+import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,7 +31,6 @@ from .callbacks import Callback, ModelCheckpoint
 from .datasets import load_files, load_sample, locate_data, to_categorical, to_model_input
 from .datasets.sample import SAMPLE_PATH
 from .losses import SparseCategoricalCrossentropy
-from .run_outputs import score_model, write_json, write_outputs
 from .saving import load_model
 
 CHECKPOINT = "checkpoint.minicnn"
@@ -118,6 +119,19 @@ def targets_for(model, labels):
 
 
 # ----------------------------------------------------------------------------- files
+def write_json(path, data):
+    """Write ``data`` as indented JSON through a temporary file, so a reader never sees half of it."""
+    handle, temp = tempfile.mkstemp(dir=Path(path).parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(handle, "w") as f:
+            json.dump(data, f, indent=2)
+        os.chmod(temp, 0o644)  # mkstemp makes it private; results are for sharing
+        os.replace(temp, path)
+    except BaseException:  # Ctrl-C included: leave no half-written temp file behind
+        os.unlink(temp)
+        raise
+
+
 class HistoryFile(Callback):
     """Keeps ``history.json`` up to date after every epoch, starting from ``previous`` on resume."""
 
@@ -216,6 +230,7 @@ def train(config, resume=False, verbose=1):
                   f"batch {config['batch_size']}, seed {config['seed']}; writing to {out}")
     fit_model(model, config, train_data, test_data, history_file, verbose)
     model.save(out / MODEL_FILE)
+    from .run_outputs import score_model, write_outputs  # imports matplotlib: only when needed
     _say(verbose, f"Evaluating on {len(x_test):,} test images")
     scores = score_model(model, *test_data, verbose=verbose)
     info = run_info(config, model, source, history_file.history)
@@ -244,6 +259,7 @@ def evaluate_file(model_file, out=None, data=None, sample=False, verbose=1):
     out = Path(out or Path("runs") / f"{model.name}-evaluate-{time.strftime('%Y%m%d-%H%M%S')}")
     out.mkdir(parents=True, exist_ok=True)
     _say(verbose, f"Evaluating {model_file} on {len(x_test):,} test images from {source}")
+    from .run_outputs import score_model, write_outputs
     scores = score_model(model, to_model_input(x_test), targets_for(model, y_test), verbose=verbose)
     info = {"model": model.name, "model_file": str(model_file), "data_source": source,
             "epochs": int(getattr(model, "epochs_completed", 0)), "params": int(model.count_params()),

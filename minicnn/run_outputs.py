@@ -10,9 +10,6 @@
 ``report.html``                all of the above on one self-contained page
 =============================  ===================================================
 """
-import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +18,7 @@ from .datasets import CLASS_NAMES
 from .evaluation import (classification_report_text, evaluate_predictions, plot_confusion_matrix,
                          plot_prediction_grid, plot_training_curves)
 from .losses import log_softmax
+from .pipeline import write_json
 from .report import save_figure, write_report
 
 GRID_IMAGES = 8
@@ -28,15 +26,6 @@ GRID_IMAGES = 8
 # itself and the others in the order given here.
 NORMALIZED_HEADING = "Confusion matrix, rows normalised (the diagonal is each class's recall)"
 GRID_HEADING = f"Predictions on {GRID_IMAGES} random test images (green: right, red: wrong)"
-
-
-def write_json(path, data):
-    """Write ``data`` as indented JSON through a temporary file, so a reader never sees half of it."""
-    handle, temp = tempfile.mkstemp(dir=Path(path).parent, prefix=".tmp-", suffix=".json")
-    with os.fdopen(handle, "w") as f:
-        json.dump(data, f, indent=2)
-    os.chmod(temp, 0o644)
-    os.replace(temp, path)
 
 
 def probabilities_of(model, outputs):
