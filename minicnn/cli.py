@@ -90,8 +90,9 @@ def add_train_parser(sub):
     train.add_argument("--seed", type=int, metavar="N", help="seed for the starting weights, "
                        "shuffling and dropout (default: a random one, recorded in config.json)")
     train.add_argument("--validation-split", type=fraction, metavar="F",
-                       help="fraction of the training images held out for validation when the "
-                       "recipe does not validate on the test set (default: 0.1; 0 for none)")
+                       help="hold out this fraction of the training images (the last ones) "
+                       "for validation instead of the recipe's choice, which list-models shows; "
+                       "0 for no validation")
     train.add_argument("--out", metavar="DIR", help="run folder (default: runs/<model>-<timestamp>)")
     add_data_arguments(train)
     train.add_argument("--resume", action="store_true",

@@ -57,10 +57,10 @@ def new_config(model=None, epochs=None, batch_size=None, seed=None, out=None, da
     """The settings of a fresh run; every ``None`` falls back to the model's recipe."""
     name = model or DEFAULT_MODEL
     recipe = models.get(name).training
-    if recipe["validate_on_test"]:
-        validation = "test"
+    if validation_split is not None:  # asked for: hold out training images, whatever the recipe
+        validation = validation_split
     else:
-        validation = DEFAULT_VALIDATION_SPLIT if validation_split is None else validation_split
+        validation = "test" if recipe["validate_on_test"] else DEFAULT_VALIDATION_SPLIT
     return {"model": name, "seed_project": recipe["seed_project"],
             "epochs": epochs or recipe["epochs"], "batch_size": batch_size or recipe["batch_size"],
             "seed": _random_seed() if seed is None else int(seed), "validation": validation,

@@ -167,6 +167,17 @@ def test_resume_refuses_what_would_not_replay_the_run(run, tmp_path):
     assert "--resume" in result.stderr
 
 
+def test_settings_come_from_the_recipe_unless_given():
+    from minicnn import pipeline
+    recipe = models.get("cnn_32_64_64").training
+    config = pipeline.new_config("cnn_32_64_64", seed=3)
+    assert (config["epochs"], config["batch_size"]) == (recipe["epochs"], recipe["batch_size"])
+    assert config["validation"] == ("test" if recipe["validate_on_test"] else 0.1)
+    assert pipeline.new_config("cnn_32_64_64", validation_split=0.25)["validation"] == 0.25
+    assert pipeline.new_config(validation_split=0.0)["validation"] == 0.0  # no validation
+    assert pipeline.new_config()["model"] == "dropout_cnn"
+
+
 # ----------------------------------------------------------------------------- errors
 def test_unknown_model_lists_the_known_ones():
     result = minicnn("train", "--model", "resnet50", "--sample")
