@@ -2,7 +2,7 @@
 
 For a function f and a tiny step h, ``(f(w + h) - f(w - h)) / (2h)`` approximates
 df/dw with an error of order h**2. We nudge each input and weight entry in turn,
-in float64 (float32 has too few digits for h = 1e-6), and compare with the
+in float64 (float32 has too few digits for h = 1e-5), and compare with the
 gradient that ``backward`` computed::
 
     relative error = ||analytic - numeric|| / (||analytic|| + ||numeric||)
@@ -28,7 +28,7 @@ def relative_error(analytic, numeric):
     return float(np.linalg.norm(analytic - numeric) / scale) if scale > 0 else 0.0
 
 
-def numerical_gradient(f, array, h=1e-6):
+def numerical_gradient(f, array, h=1e-5):
     """Central differences of the scalar ``f()`` with respect to every entry of ``array``,
     which ``f`` reads; each entry is nudged in place and restored."""
     grad = np.zeros_like(array)
@@ -43,7 +43,7 @@ def numerical_gradient(f, array, h=1e-6):
     return grad
 
 
-def gradcheck(target, x, y=None, training=False, h=1e-6, seed=0):
+def gradcheck(target, x, y=None, training=False, h=1e-5, seed=0):
     """Max relative error of ``target``'s gradients, per input and per parameter.
 
     Parameters

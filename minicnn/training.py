@@ -91,9 +91,8 @@ class TrainingMixin:
             for step, index in enumerate(batches(len(x), batch_size, order)):
                 hooks.on_train_batch_begin(step)
                 loss, output = self._forward_backward(x[index].astype(self.dtype, copy=False), y[index], True)
-                if not self._finite_step(loss, epoch, step):
+                if not self._finite_update(loss, epoch, step):
                     return None
-                self.optimizer.apply(self.weights, self.gradients)
                 seen += len(index)
                 loss_sum += loss * len(index)
                 correct += _correct(output, y[index])
@@ -104,16 +103,24 @@ class TrainingMixin:
         logs["seconds"] = time.perf_counter() - start
         return logs
 
-    def _finite_step(self, loss, epoch, step):
-        """False, with a warning, when the loss or a gradient is NaN/inf: the update is skipped,
-        so the weights stay those of the last finite step, and training stops."""
-        if np.isfinite(loss) and all(np.isfinite(g).all() for g in self.gradients):
-            return True
-        warnings.warn(f"Training diverged at epoch {epoch + 1}, batch {step + 1}: the loss or a gradient "
-                      f"is NaN/inf (loss={loss}). Training stopped; the weights are those of the last "
-                      f"finite step. Try a lower learning rate or check the inputs.", RuntimeWarning)
-        self.stop_training = True
-        return False
+    def _finite_update(self, loss, epoch, step):
+        """Apply the optimizer step, unless the loss, a gradient or the updated weights
+        are NaN/inf: then warn, keep the weights of the last finite step and stop."""
+        finite = np.isfinite(loss) and all(np.isfinite(g).all() for g in self.gradients)
+        if finite:
+            before = [w.copy() for w in self.weights]
+            self.optimizer.apply(self.weights, self.gradients)
+            finite = all(np.isfinite(w).all() for w in self.weights)
+            if not finite:                        # the step itself overflowed: undo it
+                for weight, old in zip(self.weights, before):
+                    weight[...] = old
+        if not finite:
+            warnings.warn(f"Training diverged at epoch {epoch + 1}, batch {step + 1}: the loss, a gradient "
+                          f"or an updated weight is NaN/inf (loss={loss}). Training stopped; the weights "
+                          f"are those of the last finite step. Try a lower learning rate or check the "
+                          f"inputs.", RuntimeWarning)
+            self.stop_training = True
+        return finite
 
     def evaluate(self, x, y, batch_size=32, verbose=1):
         """``[loss, accuracy]`` on ``(x, y)`` (just the loss when compiled without metrics)."""

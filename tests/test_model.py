@@ -391,11 +391,15 @@ class WeightKeeper(Callback):
         self.after_step.append(self.model.get_weights())
 
 
-@pytest.mark.parametrize("how", ["huge learning rate", "huge inputs"])
+@pytest.mark.parametrize("how", ["huge learning rate", "huge inputs", "overflowing update"])
 def test_divergence_stops_fit_and_keeps_the_weights_finite(how):
     x, y = toy_data(40)
     if how == "huge learning rate":
         model = small_cnn(optimizer=optimizers.SGD(1e10))
+    elif how == "overflowing update":
+        # Loss and gradients stay finite, but lr * gradient itself overflows float32:
+        # the step must be undone, not just skipped before it happens.
+        model = small_cnn(optimizer=optimizers.SGD(3e38))
     else:
         model = small_cnn()
         # The largest entry becomes 3e38, near float32's limit of 3.4e38: the convolution's

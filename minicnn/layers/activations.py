@@ -23,7 +23,7 @@ def relu(x):
     flat = x.reshape(-1)
     out = np.empty_like(flat)
     for i in prange(flat.size):
-        out[i] = flat[i] if flat[i] > 0 else 0
+        out[i] = 0 if flat[i] <= 0 else flat[i]      # written so that NaN stays NaN, as in np.maximum
     return out.reshape(x.shape)
 
 
@@ -60,7 +60,7 @@ def bias_relu(z, bias):
     for i in prange(flat.shape[0]):
         for k in range(f):
             v = flat[i, k] + bias[k]
-            flat[i, k] = v if v > 0 else 0
+            flat[i, k] = 0 if v <= 0 else v          # NaN stays NaN
     return z
 
 

@@ -65,7 +65,10 @@ def max_pool(x, ph, pw, sh, sw, pad_top, pad_left, oh, ow):
                 for r in range(r0, r1):
                     for col in range(c0, c1):
                         for ch in range(c):
-                            if x[img, r, col, ch] > out[img, i, j, ch]:
+                            best = out[img, i, j, ch]
+                            # A NaN wins and keeps winning, as in np.argmax, so it is never hidden.
+                            if (x[img, r, col, ch] > best or x[img, r, col, ch] != x[img, r, col, ch]) \
+                                    and best == best:
                                 out[img, i, j, ch] = x[img, r, col, ch]
                                 argmax[img, i, j, ch] = r * w + col
     return out, argmax
