@@ -253,3 +253,17 @@ def test_max_pool_over_the_border_by_hand(dtype):
     #   (5+1+2+9)/4 = 4.25   (7+3)/2 = 5   (4+6)/2 = 5   8/1 = 8
     for pool in (avg_pool, avg_pool_reference):
         np.testing.assert_allclose(pool(x, 2, 2, 2, 2, top, left, oh, ow)[0, :, :, 0], [[4.25, 5], [5, 8]])
+
+
+# ---------------------------------------------------------------- NaN is never hidden
+def test_nan_passes_through_relu_and_max_pool_as_in_the_references():
+    # A NaN must reach the loss so that fit's divergence guard sees it: the fast
+    # kernels may not turn it into 0 or skip it where np.maximum and np.argmax keep it.
+    x = np.array([[[[1.0], [np.nan]], [[3.0], [-2.0]]]], dtype=np.float32)     # (1, 2, 2, 1)
+    np.testing.assert_array_equal(relu(x), relu_reference(x))
+    bias = np.zeros(1, dtype=np.float32)
+    np.testing.assert_array_equal(bias_relu(x.copy(), bias), bias_relu_reference(x, bias))
+    fast, fast_at = max_pool(x, 2, 2, 2, 2, 0, 0, 1, 1)
+    slow, slow_at = max_pool_reference(x, 2, 2, 2, 2, 0, 0, 1, 1)
+    assert np.isnan(fast).all()
+    np.testing.assert_array_equal(fast_at, slow_at)     # the first NaN wins, as np.argmax decides
