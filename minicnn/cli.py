@@ -124,7 +124,7 @@ def add_compare_parser(sub):
     Its options are parsed in a second step by :func:`run_compare`, so a missing
     or broken compare module never stops ``train`` or ``list-models``.
     """
-    parser = sub.add_parser("compare", help="train several models and compare them", add_help=False)
+    parser = sub.add_parser("compare", help="train one architecture in minicnn and in Keras from the same weights, side by side", add_help=False)
     parser.set_defaults(run=run_compare)
 
 
