@@ -19,6 +19,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -69,10 +70,15 @@ def matmul_flops_per_second(size=2048, repeats=5):
 
 
 # ----------------------------------------------------------------- workers
+def import_seconds():
+    """Time of ``import minicnn`` in a fresh process (numba's cache already warm)."""
+    code = "import time; t = time.perf_counter(); import minicnn; print(time.perf_counter() - t)"
+    return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                check=True).stdout)
+
+
 def run_minicnn(x, y, xt, batch_size):
-    start = time.perf_counter()
     import minicnn
-    import_seconds = time.perf_counter() - start
     from minicnn.callbacks import Callback
 
     class BatchTimes(Callback):
@@ -93,7 +99,7 @@ def run_minicnn(x, y, xt, batch_size):
     start = time.perf_counter()
     model.predict(xt, batch_size=1000, verbose=0)
     predict = time.perf_counter() - start
-    return {"epoch_seconds": epoch, "predict_seconds": predict, "import_seconds": import_seconds,
+    return {"epoch_seconds": epoch, "predict_seconds": predict, "import_seconds": import_seconds(),
             "first_batch_overhead_seconds": first.times[0] - float(np.median(first.times[1:])),
             "final_loss": history.history["loss"][-1]}
 
@@ -161,18 +167,19 @@ def run_torch(x, y, xt, batch_size):
 WORKERS = {"minicnn": run_minicnn, "keras": run_keras, "torch": run_torch}
 
 
-def worker(library, batch_size):
-    x, y, xt, source = load_data()
+def worker(library, batch_size, data_dir):
+    """Train in this fresh process. The data comes as .npy files, so that the Keras and
+    PyTorch workers never import minicnn (whose import tunes the memory allocator)."""
+    x, y, xt = (np.load(Path(data_dir) / f"{name}.npy") for name in ("x", "y", "xt"))
     result = WORKERS[library](x, y, xt, batch_size)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result["data"] = source
     print(json.dumps(result))
 
 
-def measure(library, batch_size):
+def measure(library, batch_size, data_dir):
     """Run one library's worker in a fresh process; None when it is not installed or fails."""
-    process = subprocess.run([sys.executable, __file__, "--worker", library, "--batch-size", str(batch_size)],
-                             capture_output=True, text=True)
+    process = subprocess.run([sys.executable, __file__, "--worker", library, "--batch-size", str(batch_size),
+                              "--data-dir", data_dir], capture_output=True, text=True)
     if process.returncode != 0:
         print(f"{library}: not measured ({process.stderr.strip().splitlines()[-1:]})", file=sys.stderr)
         return None
@@ -200,15 +207,21 @@ def main():
     parser.add_argument("--batch-size", type=int, default=300)
     parser.add_argument("--libraries", nargs="+", default=list(WORKERS), choices=list(WORKERS))
     parser.add_argument("--worker", choices=list(WORKERS), help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        return worker(args.worker, args.batch_size)
+        return worker(args.worker, args.batch_size, args.data_dir)
     flops = matmul_flops_per_second()
     limit = seed001_training_flops(TRAIN_IMAGES) / flops
-    results = {name: measure(name, args.batch_size) for name in ["minicnn"] + [l for l in args.libraries if l != "minicnn"]}
+    with tempfile.TemporaryDirectory() as data_dir:
+        *arrays, source = load_data()
+        for name, array in zip(("x", "y", "xt"), arrays):
+            np.save(Path(data_dir) / f"{name}.npy", array)
+        results = {name: measure(name, args.batch_size, data_dir)
+                   for name in ["minicnn"] + [l for l in args.libraries if l != "minicnn"]}
     if results["minicnn"] is None:
         raise SystemExit("minicnn itself failed: run with --worker minicnn to see why.")
-    report = {"batch_size": args.batch_size, "matmul_gflops": flops / 1e9,
+    report = {"batch_size": args.batch_size, "data": source, "matmul_gflops": flops / 1e9,
               "epoch_training_gflop": seed001_training_flops(TRAIN_IMAGES) / 1e9,
               "gemm_bound_seconds": limit, "results": results}
     RESULTS.mkdir(exist_ok=True)
