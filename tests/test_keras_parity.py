@@ -24,7 +24,6 @@ What "equal" means here
 import os
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
@@ -47,7 +46,7 @@ else:
 
 import minicnn                                              # noqa: E402
 from minicnn import losses, models, optimizers             # noqa: E402
-from minicnn.datasets import load_fashion_mnist, to_categorical, to_model_input  # noqa: E402
+from minicnn.datasets import load_fashion_mnist, to_categorical  # noqa: E402
 from minicnn.keras_bridge import from_keras, to_keras      # noqa: E402
 
 tf.config.experimental.enable_op_determinism()
