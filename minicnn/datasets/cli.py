@@ -62,6 +62,19 @@ def apt_has_package(package=files.DEBIAN_PACKAGE):
     return result.returncode == 0 and f"Package: {package}" in result.stdout
 
 
+def apt_knows_package():
+    """``apt_has_package``, after refreshing apt's package lists once if it does not.
+
+    A fresh machine's apt knows no packages until ``apt-get update`` has run.
+    """
+    if apt_has_package():
+        return True
+    if shutil.which("apt-get") is None:
+        return False
+    subprocess.run(["apt-get", "update", "-q"], capture_output=True)
+    return apt_has_package()
+
+
 def fetch_data(dest=None, base_url=None, use_apt=True, verbose=True):
     """Make the data available and return the folder it is in.
 
@@ -77,7 +90,7 @@ def fetch_data(dest=None, base_url=None, use_apt=True, verbose=True):
             return directory
         except files.DataNotFoundError:
             pass
-        if use_apt and hasattr(os, "geteuid") and os.geteuid() == 0 and apt_has_package():
+        if use_apt and hasattr(os, "geteuid") and os.geteuid() == 0 and apt_knows_package():
             print(f"Installing the Debian package {files.DEBIAN_PACKAGE} ...")
             subprocess.run(["apt-get", "install", "-y", files.DEBIAN_PACKAGE], check=True)
             if len(files.find_files(files.DEBIAN_DIR)) == len(files.NAMES):
