@@ -145,3 +145,29 @@ def test_bad_inputs(tmp_path):
     with pytest.raises(ValueError, match="not a PNG"):
         write_report(tmp_path, title="t", summary_text="s", metrics=metrics,
                      figures={"x": not_png})
+
+
+def test_report_renders_in_headless_chromium(tmp_path):
+    """The report opens in a real browser: Chromium renders a full-size screenshot of a demo report.
+
+    CI installs Debian's chromium, so there a missing browser is a failure, not a skip.
+    """
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from PIL import Image
+
+    if not shutil.which("chromium") and not os.environ.get("CI"):
+        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "screenshot_report.py"
+    shot = tmp_path / "shot.png"
+    result = subprocess.run([sys.executable, str(script), "--synthetic", str(tmp_path / "demo"),
+                             "--out", str(shot), "--height", "1600"],
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    with Image.open(shot) as image:
+        assert image.size == (1200, 1600)
+        # A rendered page has text, tables and plots: many distinct colours, not a blank canvas.
+        assert len(image.convert("RGB").getcolors(maxcolors=1 << 20)) > 100
