@@ -6,6 +6,7 @@ earlier epochs, so training 3 epochs, saving, loading and training 2 more gives
 the same weights as 5 epochs straight through.
 """
 import math
+import contextlib
 import sys
 import time
 import warnings
@@ -14,6 +15,26 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .callbacks import CallbackList, History
+
+
+@contextlib.contextmanager
+def ctrl_c_stays_keyboard_interrupt():
+    """Let Ctrl-C surface as ``KeyboardInterrupt`` even when it lands inside a numba kernel.
+
+    Python notes the signal while compiled code runs and the kernel then returns
+    as if nothing happened, so Python reports a ``SystemError`` *caused by* the
+    ``KeyboardInterrupt``. Callers (the training command, a notebook) expect the
+    plain interrupt, so it is raised again as one.
+    """
+    try:
+        yield
+    except SystemError as error:
+        cause = error.__cause__
+        while cause is not None and not isinstance(cause, KeyboardInterrupt):
+            cause = cause.__cause__
+        if cause is None:
+            raise
+        raise KeyboardInterrupt from None
 
 
 def epoch_rng(seed, epoch):
@@ -59,23 +80,28 @@ class TrainingMixin:
         hooks = CallbackList([*(callbacks or []), history], model=self)
         self.stop_training = False
         hooks.on_train_begin()
-        for epoch in range(initial_epoch, epochs):
-            hooks.on_epoch_begin(epoch)
-            logs = self._train_epoch(x, y, batch_size, shuffle, epoch, epochs, verbose, hooks)
-            if logs is None:
-                break
-            if validation_data is not None:
-                val_loss, val_accuracy = self._evaluate_arrays(*validation_data, batch_size)
-                logs.update(val_loss=val_loss, val_accuracy=val_accuracy)
-            self.epochs_completed = epoch + 1
-            if verbose == 2:
-                print(f"Epoch {epoch + 1}/{epochs} - " + " - ".join(
-                    f"{k}: {v:.4f}" if isinstance(v, float) else f"{k}: {v}" for k, v in logs.items()))
-            hooks.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
+        with ctrl_c_stays_keyboard_interrupt():
+            for epoch in range(initial_epoch, epochs):
+                if not self._fit_epoch(x, y, batch_size, shuffle, epoch, epochs, verbose, hooks, validation_data):
+                    break
         hooks.on_train_end()
         return history
+
+    def _fit_epoch(self, x, y, batch_size, shuffle, epoch, epochs, verbose, hooks, validation_data):
+        """Train and validate one epoch, tell the callbacks; False when training should stop."""
+        hooks.on_epoch_begin(epoch)
+        logs = self._train_epoch(x, y, batch_size, shuffle, epoch, epochs, verbose, hooks)
+        if logs is None:
+            return False
+        if validation_data is not None:
+            val_loss, val_accuracy = self._evaluate_arrays(*validation_data, batch_size)
+            logs.update(val_loss=val_loss, val_accuracy=val_accuracy)
+        self.epochs_completed = epoch + 1
+        if verbose == 2:
+            print(f"Epoch {epoch + 1}/{epochs} - " + " - ".join(
+                f"{k}: {v:.4f}" if isinstance(v, float) else f"{k}: {v}" for k, v in logs.items()))
+        hooks.on_epoch_end(epoch, logs)
+        return not self.stop_training
 
     def _train_epoch(self, x, y, batch_size, shuffle, epoch, epochs, verbose, hooks):
         """One pass over the data; returns the epoch's logs, or None if the loss diverged."""
@@ -126,7 +152,8 @@ class TrainingMixin:
         """``[loss, accuracy]`` on ``(x, y)`` (just the loss when compiled without metrics)."""
         self._require_compiled("evaluate")
         x, y = self._checked(x, y)
-        loss, accuracy = self._evaluate_arrays(x, y, _positive_int("batch_size", batch_size), verbose)
+        with ctrl_c_stays_keyboard_interrupt():
+            loss, accuracy = self._evaluate_arrays(x, y, _positive_int("batch_size", batch_size), verbose)
         return [loss, accuracy] if self.metrics else loss
 
     def _evaluate_arrays(self, x, y, batch_size, verbose=0):
@@ -140,9 +167,10 @@ class TrainingMixin:
     def predict(self, x, batch_size=32, verbose=1):
         """The model's outputs for ``x``, computed in batches: (N, classes)."""
         x = self._checked(x)
-        parts = [self.forward(x[index].astype(self.dtype, copy=False), training=False)
-                 for index in tqdm(batches(len(x), _positive_int("batch_size", batch_size)),
-                                   desc="Predict", file=sys.stdout, disable=verbose != 1)]
+        with ctrl_c_stays_keyboard_interrupt():
+            parts = [self.forward(x[index].astype(self.dtype, copy=False), training=False)
+                     for index in tqdm(batches(len(x), _positive_int("batch_size", batch_size)),
+                                       desc="Predict", file=sys.stdout, disable=verbose != 1)]
         return np.concatenate(parts)
 
 

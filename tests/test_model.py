@@ -416,3 +416,26 @@ def test_divergence_stops_fit_and_keeps_the_weights_finite(how):
     assert [c for c in recorder.calls if c[0] == "epoch_begin"] == [("epoch_begin", 0)]
     assert recorder.calls[-1] == ("train_end",)
     assert model.stop_training
+
+
+# ---------------------------------------------------------------- Ctrl-C
+def test_ctrl_c_inside_a_numba_kernel_stays_a_keyboard_interrupt():
+    from minicnn.training import ctrl_c_stays_keyboard_interrupt
+
+    # What Python reports when the signal lands while compiled code runs: a SystemError
+    # caused (possibly through another SystemError) by the KeyboardInterrupt.
+    def interrupted_kernel():
+        try:
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt as ctrl_c:
+                raise SystemError("returned a result with an exception set") from ctrl_c
+        except SystemError as inner:
+            raise SystemError("returned a result with an exception set") from inner
+
+    with pytest.raises(KeyboardInterrupt):
+        with ctrl_c_stays_keyboard_interrupt():
+            interrupted_kernel()
+    with pytest.raises(SystemError, match="unrelated"):      # other SystemErrors are not touched
+        with ctrl_c_stays_keyboard_interrupt():
+            raise SystemError("unrelated")
