@@ -180,7 +180,7 @@ class Conv2D(Layer):
         their time waiting on each other (seconds on a busy machine). The same
         sum done image by image, then added up, has no such trouble.
         """
-        rows, width = self.cols.shape
+        width = self.cols.shape[1]
         if width * self.filters > SMALL_KERNEL_ENTRIES:
             return self.cols.T @ g
         n = self.x_shape[0]
