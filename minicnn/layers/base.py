@@ -151,6 +151,13 @@ def window_geometry(size, window, stride, padding):
     return out, total // 2
 
 
+def check_image_shape(layer, input_shape):
+    """Raise unless ``input_shape`` (no batch axis) is one image, (H, W, C)."""
+    if len(input_shape) != 3:
+        raise ValueError(f"{type(layer).__name__} '{layer.name}' expects inputs (H, W, C) per image. "
+                         f"Received input shape {input_shape}.")
+
+
 def check_window_fits(layer, input_shape, window):
     """Raise if a ``"valid"`` window is larger than the input: the output would be empty."""
     height, width = input_shape[0], input_shape[1]

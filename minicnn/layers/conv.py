@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import activations
-from .base import (Layer, check_padding_mode, check_positive_ints, check_window_fits,
+from .base import (Layer, check_image_shape, check_padding_mode, check_positive_ints, check_window_fits,
                    glorot_uniform, window_geometry)
 
 
@@ -122,9 +122,7 @@ class Conv2D(Layer):
         self.use_bias = bool(use_bias)
 
     def compute_output_shape(self, input_shape):
-        if len(input_shape) != 3:
-            raise ValueError(f"Conv2D '{self.name}' expects inputs (H, W, C) per image. "
-                             f"Received input shape {input_shape}.")
+        check_image_shape(self, input_shape)
         if self.padding == "valid":
             check_window_fits(self, input_shape, self.kernel_size)
         (oh, _), (ow, _) = self._geometry(input_shape)

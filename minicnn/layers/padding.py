@@ -6,7 +6,7 @@ rest is cropped back to (N, H, W, C).
 """
 import numpy as np
 
-from .base import Layer
+from .base import Layer, check_image_shape
 
 
 def normalize_padding(padding):
@@ -39,9 +39,7 @@ class ZeroPadding2D(Layer):
         self.padding = normalize_padding(padding)
 
     def compute_output_shape(self, input_shape):
-        if len(input_shape) != 3:
-            raise ValueError(f"ZeroPadding2D '{self.name}' expects inputs (H, W, C) per image. "
-                             f"Received input shape {input_shape}.")
+        check_image_shape(self, input_shape)
         (top, bottom), (left, right) = self.padding
         h, w, c = input_shape
         return (top + h + bottom, left + w + right, c)

@@ -21,7 +21,8 @@ each receives ``grad / count``.
 import numpy as np
 from numba import njit, prange
 
-from .base import Layer, check_padding_mode, check_positive_ints, check_window_fits, window_geometry
+from .base import (Layer, check_image_shape, check_padding_mode, check_positive_ints, check_window_fits,
+                   window_geometry)
 
 
 def _window(i, stride, pad, size, length):
@@ -174,9 +175,7 @@ class _Pooling2D(Layer):
         self.padding = check_padding_mode(type(self).__name__, padding)
 
     def compute_output_shape(self, input_shape):
-        if len(input_shape) != 3:
-            raise ValueError(f"{type(self).__name__} '{self.name}' expects inputs (H, W, C) per image. "
-                             f"Received input shape {input_shape}.")
+        check_image_shape(self, input_shape)
         if self.padding == "valid":
             check_window_fits(self, input_shape, self.pool_size)
         (oh, self._pad_top), (ow, self._pad_left) = [
@@ -222,9 +221,7 @@ class GlobalAveragePooling2D(Layer):
     """
 
     def compute_output_shape(self, input_shape):
-        if len(input_shape) != 3:
-            raise ValueError(f"GlobalAveragePooling2D '{self.name}' expects inputs (H, W, C) per image. "
-                             f"Received input shape {input_shape}.")
+        check_image_shape(self, input_shape)
         return (input_shape[2],)
 
     def forward(self, x, training=False):
