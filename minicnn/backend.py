@@ -62,11 +62,6 @@ def set_floatx(name):
     _FLOATX = name
 
 
-def as_float(x):
-    """``x`` as an array of the current float type (no copy when it already is one)."""
-    return np.asarray(x, dtype=_FLOATX)
-
-
 _INIT_RNG = np.random.default_rng()
 
 
