@@ -29,10 +29,15 @@ def time_one_batch(model, x, y):
     start = time.perf_counter()
     _, grad, from_logits = model._loss(y, out)
     loss_seconds = time.perf_counter() - start
+    lowest = next(i for i, layer in enumerate(model.layers) if layer.params)
     for i, layer in reversed(list(enumerate(model.layers))):
         start = time.perf_counter()
-        last = i == len(model.layers) - 1
-        grad = layer.backward_preactivation(grad) if last and from_logits else layer.backward(grad)
+        if i == len(model.layers) - 1 and from_logits:
+            grad = layer.backward_preactivation(grad)
+        elif i == lowest:                 # as in training: no input gradient below the first weights
+            layer.backward_parameters(grad)
+        elif i > lowest:
+            grad = layer.backward(grad)
         backward.insert(0, time.perf_counter() - start)
     start = time.perf_counter()
     model.optimizer.apply(model.weights, model.gradients)

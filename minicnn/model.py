@@ -108,18 +108,27 @@ class Sequential(TrainingMixin):
             self.build(x.shape[1:])
         return self.forward(x.astype(self.dtype, copy=False), training)
 
-    def backward(self, grad_out, from_logits=False, down_to=0):
+    def backward(self, grad_out, from_logits=False, down_to=0, input_gradient=True):
         """Backpropagate from the output down to the input of layer ``down_to``.
 
         ``from_logits=True``: ``grad_out`` is the gradient with respect to the last
         layer's pre-activation (its logits), not its output. Returns the gradient
         with respect to the input of layer ``down_to``; every layer passed fills
-        its ``grads``.
+        its ``grads``. ``input_gradient=False`` (training) stops at the lowest layer
+        with weights, skips its input gradient and returns None: the input is data,
+        nothing below learns from it.
         """
         layers = self.layers[down_to:]
-        grad = layers[-1].backward_preactivation(grad_out) if from_logits else layers[-1].backward(grad_out)
-        for layer in reversed(layers[:-1]):
-            grad = layer.backward(grad)
+        lowest = 0 if input_gradient else next((i for i, layer in enumerate(layers) if layer.params), 0)
+        grad = grad_out
+        for i in reversed(range(lowest, len(layers))):
+            if i == len(layers) - 1 and from_logits:
+                grad = layers[i].backward_preactivation(grad)
+            elif i == lowest and not input_gradient:
+                layers[i].backward_parameters(grad)
+                return None
+            else:
+                grad = layers[i].backward(grad)
         return grad
 
     # ---------------------------------------------------------------- weights
@@ -195,7 +204,7 @@ class Sequential(TrainingMixin):
         output = self.forward(x, training)
         loss, grad, from_logits = self._loss(y, output)
         if np.isfinite(loss):
-            self.backward(grad, from_logits=from_logits)
+            self.backward(grad, from_logits=from_logits, input_gradient=False)
         return loss, output
 
     # ---------------------------------------------------------------- checks

@@ -16,6 +16,7 @@ from minicnn.layers.activations import (bias_relu, bias_relu_reference, relu, re
                                         relu_backward_reference, relu_reference)
 from minicnn.layers.base import window_geometry
 from minicnn.layers.conv import col2im, col2im_reference, im2col, im2col_reference
+from minicnn.layers.core import ROWS_PER_BLOCK, column_sums, column_sums_reference
 from minicnn.layers.dropout import (dropout, dropout_backward, dropout_backward_reference,
                                     dropout_reference, uniform_reference)
 from minicnn.layers.pooling import (avg_pool, avg_pool_backward, avg_pool_backward_reference,
@@ -184,6 +185,25 @@ def test_relu_kernels_match_reference(dtype, shape, seed):
     fused = bias_relu(x.copy(), bias)
     assert fused.dtype == dtype
     np.testing.assert_array_equal(fused, bias_relu_reference(x, bias))
+
+
+@KERNEL_SETTINGS
+@given(DTYPES, st.integers(1, 3 * ROWS_PER_BLOCK + 1), st.integers(1, 5), SEEDS)
+def test_column_sums_match_reference(dtype, rows, columns, seed):
+    g = np.random.default_rng(seed).normal(size=(rows, columns)).astype(dtype)
+    sums = column_sums(g)
+    assert sums.dtype == dtype and sums.shape == (columns,)
+    np.testing.assert_allclose(sums, column_sums_reference(g), **tolerance(dtype))
+
+
+def test_column_sums_keep_the_digits_float32_running_sums_lose():
+    # 235,200 rows (the first conv layer's bias gradient at batch 300), all 0.1 in float32:
+    # the exact sum is 235200 * float32(0.1); a float32 running sum drifts off in the 4th digit.
+    g = np.full((235200, 2), 0.1, dtype=np.float32)
+    exact = 235200 * np.float64(np.float32(0.1))
+    running = np.cumsum(g[:, 0])[-1]
+    assert abs(running - exact) / exact > 1e-4
+    np.testing.assert_allclose(column_sums(g), exact, rtol=1e-7)
 
 
 @KERNEL_SETTINGS

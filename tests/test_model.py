@@ -227,6 +227,27 @@ def test_compute_gradients_matches_weights_and_updates_nothing():
     assert not np.any(model.gradients[-1] == 123)
 
 
+def test_training_backward_stops_at_the_first_weights_with_the_same_gradients():
+    # The input is data, so training skips the first conv layer's input gradient (a
+    # product as large as its forward one) and everything below it.
+    minicnn.set_random_seed(0)
+    model = Sequential([ZeroPadding2D(1), Conv2D(4, 3, activation="relu"), Flatten(),
+                        Dense(3, activation="softmax")], input_shape=(8, 8, 1))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    x, y = toy_data(5)
+    _, grad, from_logits = model._loss(y, model.forward(x))
+    dx = model.backward(grad, from_logits=from_logits)
+    assert dx.shape == x.shape
+    full = [g.copy() for g in model.gradients]
+
+    def must_not_run(*args):
+        raise AssertionError("training computed an input gradient below the first weights")
+    model.layers[0].backward = model.layers[1].backward = must_not_run
+    _, skipped = model.compute_gradients(x, y)
+    assert [np.array_equal(a, b) for a, b in zip(full, skipped)] == [True] * 4
+    assert model.backward(grad, from_logits=from_logits, input_gradient=False) is None
+
+
 def test_set_weights_round_trip_and_errors():
     x, _ = toy_data(5)
     a, b = small_cnn(seed=1), small_cnn(seed=2)

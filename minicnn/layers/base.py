@@ -97,6 +97,12 @@ class Layer:
         """Backward from the output before the activation; without one, that is the output."""
         return self.backward(grad_z)
 
+    def backward_parameters(self, grad_out):
+        """Fill ``grads`` only. Training calls this on the lowest layer with weights,
+        whose input gradient nobody uses; a layer where that gradient is costly
+        (Conv2D) overrides it to skip the work."""
+        self.backward(grad_out)
+
     def __call__(self, x, training=False):
         """Build on first use (from ``x.shape[1:]``), then run ``forward``."""
         if not self.built:

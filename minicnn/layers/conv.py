@@ -12,7 +12,7 @@ Forward: ``out = cols @ kernel.reshape(KH*KW*C, F) + bias``.
 Backward, with ``g = dL/dout`` reshaped to (N*OH*OW, F)::
 
     dkernel = cols.T @ g          (each weight met every patch it multiplied)
-    dbias   = g.sum(axis=0)
+    dbias   = g.sum(axis=0)       (column_sums, shared with Dense)
     dcols   = g @ kernel.T        (each patch entry's share of the blame)
     dx      = col2im(dcols)       (patches overlap: add the shares back into place)
 """
@@ -20,6 +20,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import activations
+from .core import column_sums
 from .base import (Layer, check_image_shape, check_padding_mode, check_positive_ints, check_window_fits,
                    glorot_uniform, window_geometry)
 
@@ -160,15 +161,24 @@ class Conv2D(Layer):
 
     def backward_preactivation(self, grad_z):
         """Backward pass from ``dL/dz`` (N, OH, OW, F), z being the output before the activation."""
-        g = grad_z.reshape(-1, self.filters)
-        kernel = self.params["kernel"]
-        self.grads["kernel"] = self._kernel_gradient(g).reshape(kernel.shape)
-        if self.use_bias:
-            self.grads["bias"] = g.sum(axis=0)
+        g = self._parameter_gradients(grad_z)
         # A contiguous copy of kernel.T (small) makes this large product about twice as fast.
-        kernel_t = np.ascontiguousarray(kernel.reshape(-1, self.filters).T)
+        kernel_t = np.ascontiguousarray(self.params["kernel"].reshape(-1, self.filters).T)
         dcols = np.matmul(g, kernel_t, out=self.scratch("dcols", self.cols.shape, g.dtype))
         return col2im(dcols, self.x_shape, *self._im2col_args())
+
+    def backward_parameters(self, grad_out):
+        """``backward`` without ``dL/dx``, for a first layer, whose input is the data:
+        it skips a product as large as the forward one, and col2im."""
+        self._parameter_gradients(self.activation.backward(grad_out))
+
+    def _parameter_gradients(self, grad_z):
+        """Fill ``grads`` from ``dL/dz`` (N, OH, OW, F); return it as rows (N*OH*OW, F)."""
+        g = np.ascontiguousarray(grad_z).reshape(-1, self.filters)
+        self.grads["kernel"] = self._kernel_gradient(g).reshape(self.params["kernel"].shape)
+        if self.use_bias:
+            self.grads["bias"] = column_sums(g)
+        return g
 
     def _kernel_gradient(self, g):
         """``cols.T @ g``: (KH*KW*C, F), a sum over all N*OH*OW output pixels.

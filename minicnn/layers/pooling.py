@@ -87,11 +87,13 @@ def max_pool_backward_reference(grad_out, argmax, x_shape):
 
 @njit(parallel=True, cache=True)
 def max_pool_backward(grad_out, argmax, x_shape):
-    """Fast path of ``max_pool_backward_reference``."""
+    """Fast path of ``max_pool_backward_reference``. Each image is zeroed just before
+    its winners receive their gradients, while it is still in the cache."""
     n, h, w, c = x_shape
     _, oh, ow, _ = grad_out.shape
-    dx = np.zeros((n, h * w, c), dtype=grad_out.dtype)
+    dx = np.empty((n, h * w, c), dtype=grad_out.dtype)
     for img in prange(n):
+        dx[img] = 0
         for i in range(oh):
             for j in range(ow):
                 for ch in range(c):
