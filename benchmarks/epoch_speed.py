@@ -1,11 +1,15 @@
 """One warm training epoch of seed 001's network in minicnn, Keras-TensorFlow and PyTorch.
 
-    python benchmarks/epoch_speed.py [--batch-size 300] [--libraries minicnn keras torch]
+    python benchmarks/epoch_speed.py [--batch-size 300] [--libraries minicnn keras torch] [--rounds 3]
 
 Every library runs in its own fresh process (so peak memory is its own), on the
 same data (Fashion-MNIST if found, else random images of the same shape), after
 a short warm-up: then one full epoch of 60,000 images at batch 300 with Adam and
 categorical cross-entropy, and ``predict`` on the 10,000 test images.
+
+A shared machine's speed drifts (here by up to 2x within minutes), so the
+libraries take turns, ``--rounds`` times over, and the table shows each one's
+median run; the minicnn/Keras ratio of every round is printed too.
 
 Also measured: float32 matmul FLOP/s on this machine, which with the training
 FLOPs of one epoch gives the GEMM-bound limit (the epoch time if every
@@ -186,16 +190,28 @@ def measure(library, batch_size, data_dir):
     return json.loads(process.stdout.strip().splitlines()[-1])
 
 
+def median_run(runs):
+    """The run with the median epoch time (the lower middle one for an even count),
+    with every round's epoch time beside it; None if the library never ran."""
+    runs = [r for r in runs if r is not None]
+    if not runs:
+        return None
+    middle = sorted(runs, key=lambda r: r["epoch_seconds"])[(len(runs) - 1) // 2]
+    return {**middle, "epoch_seconds_per_round": [r["epoch_seconds"] for r in runs]}
+
+
 def table(results, limit_seconds):
     mini = results["minicnn"]
-    lines = [f"{'library':<10}{'epoch s':>9}{'img/s':>9}{'predict s':>11}{'peak MB':>9}{'minicnn ×':>11}"]
+    lines = [f"{'library':<10}{'epoch s':>9}{'img/s':>9}{'predict s':>11}{'peak MB':>9}{'minicnn ×':>11}"
+             f"  epoch s per round"]
     for name, r in results.items():
         if r is None:
             lines.append(f"{name:<10}{'not installed or failed':>49}")
             continue
         ratio = mini["epoch_seconds"] / r["epoch_seconds"]
+        rounds = " ".join(f"{t:.2f}" for t in r["epoch_seconds_per_round"])
         lines.append(f"{name:<10}{r['epoch_seconds']:>9.2f}{TRAIN_IMAGES / r['epoch_seconds']:>9.0f}"
-                     f"{r['predict_seconds']:>11.2f}{r['peak_rss_mb']:>9.0f}{ratio:>11.2f}")
+                     f"{r['predict_seconds']:>11.2f}{r['peak_rss_mb']:>9.0f}{ratio:>11.2f}  {rounds}")
     lines.append(f"GEMM-bound limit: {limit_seconds:.2f} s (minicnn is {mini['epoch_seconds'] / limit_seconds:.2f}x it)")
     lines.append(f"import minicnn: {mini['import_seconds']:.2f} s; first-batch overhead with a warm "
                  f"numba cache: {mini['first_batch_overhead_seconds']:.2f} s")
@@ -206,27 +222,39 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-size", type=int, default=300)
     parser.add_argument("--libraries", nargs="+", default=list(WORKERS), choices=list(WORKERS))
+    parser.add_argument("--rounds", type=int, default=3, help="times each library runs, in turn")
     parser.add_argument("--worker", choices=list(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         return worker(args.worker, args.batch_size, args.data_dir)
-    flops = matmul_flops_per_second()
-    limit = seed001_training_flops(TRAIN_IMAGES) / flops
+    order = ["minicnn"] + [name for name in args.libraries if name != "minicnn"]
+    rounds, flops = [], []
     with tempfile.TemporaryDirectory() as data_dir:
         *arrays, source = load_data()
         for name, array in zip(("x", "y", "xt"), arrays):
             np.save(Path(data_dir) / f"{name}.npy", array)
-        results = {name: measure(name, args.batch_size, data_dir)
-                   for name in ["minicnn"] + [l for l in args.libraries if l != "minicnn"]}
+        for number in range(args.rounds):
+            flops.append(matmul_flops_per_second())
+            rounds.append({name: measure(name, args.batch_size, data_dir) for name in order})
+            print(f"round {number + 1}: " + ", ".join(
+                f"{name} {r['epoch_seconds']:.2f} s" for name, r in rounds[-1].items() if r), flush=True)
+    results = {name: median_run([r[name] for r in rounds]) for name in order}
+    flops = float(np.median(flops))
+    limit = seed001_training_flops(TRAIN_IMAGES) / flops
     if results["minicnn"] is None:
         raise SystemExit("minicnn itself failed: run with --worker minicnn to see why.")
+    minicnn_over_keras = [r["minicnn"]["epoch_seconds"] / r["keras"]["epoch_seconds"]
+                          for r in rounds if r["minicnn"] and r.get("keras")]
     report = {"batch_size": args.batch_size, "data": source, "matmul_gflops": flops / 1e9,
+              "rounds": args.rounds, "minicnn_over_keras_per_round": minicnn_over_keras,
               "epoch_training_gflop": seed001_training_flops(TRAIN_IMAGES) / 1e9,
               "gemm_bound_seconds": limit, "results": results}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "epoch_speed.json").write_text(json.dumps(report, indent=2))
     print(table(results, limit))
+    if minicnn_over_keras:
+        print("minicnn / Keras epoch time, round by round: " + " ".join(f"{q:.2f}" for q in minicnn_over_keras))
     print(f"written {RESULTS / 'epoch_speed.json'}")
 
 
