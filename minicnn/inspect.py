@@ -12,7 +12,8 @@
   conv layer for one image, as seed 001 shows them;
 - ``plot_filters``: a conv layer's kernels as small images;
 - ``layer_importance`` / ``plot_layer_importance``: permutation importance of
-  each conv layer, as seed 003 computes it.
+  each conv layer, as seed 003 computes it, or of a random share of its channels
+  (``channel_fraction``), which ranks the layers.
 """
 from dataclasses import dataclass
 
@@ -149,24 +150,31 @@ def _labels(y, n):
     return y.argmax(axis=1) if y.ndim == 2 else y
 
 
-def layer_importance(model, x, y, n_repeats=5, seed=None, layers=None):
+def layer_importance(model, x, y, n_repeats=5, seed=None, layers=None, channel_fraction=None):
     """Permutation importance of each conv layer (default every Conv2D), as seed 003.
 
-    For a layer L: shuffle its output across the images of ``x`` (permute axis 0),
-    run the rest of the network from layer L + 1 on it, and measure how much the
-    accuracy falls below the unshuffled baseline; mean and std over ``n_repeats``.
-    Returns a list of ``LayerImportance``. ``y``: labels (N,) or one-hot (N, K).
+    For a layer L: shuffle its output across the images of ``x``, run the rest of
+    the network from layer L + 1 on it, and measure how much the accuracy falls
+    below the unshuffled baseline; mean and std over ``n_repeats``. Returns a
+    list of ``LayerImportance``. ``y``: labels (N,) or one-hot (N, K).
 
-    Notes
-    -----
-    In a Sequential net layer L's output is all that later layers see, so
-    shuffling it whole hands image i the prediction of image perm(i): every
-    layer scores the same drop, baseline minus the chance agreement of
-    pred[perm] with y. The same ``n_repeats`` permutations serve every layer, so
-    the bars come out equal, not merely close: the measure cannot rank
-    the layers of a chain, only show that each one is needed (a drop of 0 means
-    nothing downstream reads the layer).
+    ``channel_fraction=None`` (seed 003): permute the whole output (axis 0).
+    In a Sequential net layer L's output is all that later layers see, so that
+    hands image i the prediction of image perm(i): every layer scores the same
+    drop, baseline minus the chance agreement of pred[perm] with y. The same
+    permutations serve every layer, so the bars come out equal: the measure
+    cannot rank the layers of a chain, only show that each one is needed (a
+    drop of 0 means nothing downstream reads the layer).
+
+    ``channel_fraction=f`` in (0, 1]: shuffle ``round(f * C)`` (at least one)
+    of the layer's C channels, chosen at random, each with its own permutation;
+    the other channels stay with their image. This does tell layers apart: a
+    layer that spreads its information redundantly over its channels loses
+    little when a quarter of them are scrambled; one that depends on each loses much.
     """
+    if channel_fraction is not None and not 0 < channel_fraction <= 1:
+        raise ValueError(f"channel_fraction is the share of a layer's channels to shuffle and must be in "
+                         f"(0, 1], or None to shuffle the whole output. Received {channel_fraction!r}.")
     x = _model_input(model, x)
     labels = _labels(y, len(x))
     indices = _layer_indices(model, layers)
@@ -178,12 +186,23 @@ def layer_importance(model, x, y, n_repeats=5, seed=None, layers=None):
     for index in indices:
         drops = []
         for order in orders:
-            # each image gets another image's activations here; the rest of the net runs on them
-            scores = model.forward(outputs[index][order], start=index + 1)
+            shuffled = outputs[index][order] if channel_fraction is None else \
+                _shuffle_channels(outputs[index], channel_fraction, rng)
+            scores = model.forward(shuffled, start=index + 1)   # the rest of the net runs on them
             drops.append(baseline - float(np.mean(scores.argmax(axis=1) == labels)))
         table.append(LayerImportance(model.layers[index].name, index, float(np.mean(drops)),
                                      float(np.std(drops)), baseline))
     return table
+
+
+def _shuffle_channels(maps, fraction, rng):
+    """A copy of ``maps`` (N, ..., C) with ``round(fraction * C)`` random channels, at
+    least one, each permuted across the N images with its own permutation."""
+    maps = maps.copy()
+    channels = maps.shape[-1]
+    for k in rng.choice(channels, size=max(1, round(fraction * channels)), replace=False):
+        maps[..., k] = maps[rng.permutation(len(maps)), ..., k]
+    return maps
 
 
 def plot_layer_importance(table):

@@ -9,8 +9,8 @@ import pytest  # noqa: E402
 import minicnn  # noqa: E402
 from minicnn import models  # noqa: E402
 from minicnn.datasets import load_fashion_mnist, to_categorical, to_model_input  # noqa: E402
-from minicnn.inspect import (LayerImportance, feature_maps, layer_importance, plot_feature_maps,  # noqa: E402
-                             plot_filters, plot_layer_importance)
+from minicnn.inspect import (LayerImportance, _shuffle_channels, feature_maps, layer_importance,  # noqa: E402
+                             plot_feature_maps, plot_filters, plot_layer_importance)
 from minicnn.layers import Conv2D, Dense, GlobalAveragePooling2D  # noqa: E402
 
 
@@ -123,6 +123,33 @@ def test_layer_importance_on_a_trained_net(trained, sample):
     assert len({(row.mean_drop, row.std_drop) for row in table}) == 1
     # One-hot targets give the same table.
     assert layer_importance(trained, x, to_categorical(y, 10), n_repeats=3, seed=0) == table
+
+
+def test_channel_fraction_tells_the_layers_apart(trained, sample):
+    _, _, x, y = sample
+    whole = layer_importance(trained, x, y, n_repeats=3, seed=0)
+    quarter = layer_importance(trained, x, y, n_repeats=3, seed=0, channel_fraction=0.25)
+    assert [row.index for row in quarter] == [0, 2, 4]
+    assert len({row.mean_drop for row in quarter}) == 3           # no longer all equal
+    # Three quarters of every image's channels stay its own: less harm than a whole shuffle.
+    assert all(0 <= q.mean_drop < w.mean_drop for q, w in zip(quarter, whole))
+    assert layer_importance(trained, x, y, n_repeats=3, seed=0, channel_fraction=0.25) == quarter
+
+
+def test_channel_fraction_by_hand():
+    # One channel of four shuffled; only that channel of the layer's output changes.
+    maps = np.arange(5 * 2 * 2 * 4, dtype="float32").reshape(5, 2, 2, 4)
+    shuffled = _shuffle_channels(maps, 0.25, np.random.default_rng(0))
+    changed = [k for k in range(4) if not np.array_equal(shuffled[..., k], maps[..., k])]
+    assert len(changed) == 1
+    k = changed[0]
+    # The changed channel holds the same five maps, in another image order.
+    assert sorted(map(tuple, shuffled[..., k].reshape(5, -1))) == sorted(map(tuple, maps[..., k].reshape(5, -1)))
+    tiny = _shuffle_channels(maps, 0.01, np.random.default_rng(0))              # rounds to 0: still one
+    assert sum(not np.array_equal(tiny[..., k], maps[..., k]) for k in range(4)) == 1
+    model = small_gap_net((4, 4))
+    with pytest.raises(ValueError, match="channel_fraction"):
+        layer_importance(model, maps[:, :1, :1, :1].repeat(8, 1).repeat(8, 2), np.zeros(5, int), channel_fraction=0)
 
 
 def test_layer_importance_by_hand():
