@@ -129,7 +129,7 @@ class Sequential(TrainingMixin):
                 return None
             else:
                 grad = layers[i].backward(grad)
-        return grad
+        return grad if input_gradient else None
 
     # ---------------------------------------------------------------- weights
     @property

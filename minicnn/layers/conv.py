@@ -20,9 +20,9 @@ import numpy as np
 from numba import njit, prange
 
 from . import activations
-from .core import column_sums
 from .base import (Layer, check_image_shape, check_padding_mode, check_positive_ints, check_window_fits,
                    glorot_uniform, window_geometry)
+from .core import column_sums
 
 
 def im2col_reference(x, kh, kw, sh, sw, pad_top, pad_left, oh, ow, cols):
