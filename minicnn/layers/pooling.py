@@ -25,8 +25,10 @@ from .base import (Layer, check_image_shape, check_padding_mode, check_positive_
                    window_geometry)
 
 
+@njit(cache=True)
 def _window(i, stride, pad, size, length):
-    """Rows (or columns) [start, stop) that output index ``i`` sees, clipped to the image."""
+    """Rows (or columns) [start, stop) that output index ``i`` sees, clipped to the image.
+    Compiled, so that the kernels below share it with the references."""
     start = i * stride - pad
     return max(start, 0), min(start + size, length)
 
@@ -55,9 +57,9 @@ def max_pool(x, ph, pw, sh, sw, pad_top, pad_left, oh, ow):
     argmax = np.empty((n, oh, ow, c), dtype=np.int32)
     for img in prange(n):
         for i in range(oh):
-            r0, r1 = max(i * sh - pad_top, 0), min(i * sh - pad_top + ph, h)
+            r0, r1 = _window(i, sh, pad_top, ph, h)
             for j in range(ow):
-                c0, c1 = max(j * sw - pad_left, 0), min(j * sw - pad_left + pw, w)
+                c0, c1 = _window(j, sw, pad_left, pw, w)
                 # Start from the window's first cell, then let later cells beat it.
                 # Channels are the innermost loop: they lie next to each other in memory.
                 for ch in range(c):
@@ -120,9 +122,9 @@ def avg_pool(x, ph, pw, sh, sw, pad_top, pad_left, oh, ow):
     out = np.zeros((n, oh, ow, c), dtype=x.dtype)
     for img in prange(n):
         for i in range(oh):
-            r0, r1 = max(i * sh - pad_top, 0), min(i * sh - pad_top + ph, h)
+            r0, r1 = _window(i, sh, pad_top, ph, h)
             for j in range(ow):
-                c0, c1 = max(j * sw - pad_left, 0), min(j * sw - pad_left + pw, w)
+                c0, c1 = _window(j, sw, pad_left, pw, w)
                 count = (r1 - r0) * (c1 - c0)
                 for r in range(r0, r1):
                     for col in range(c0, c1):
@@ -155,9 +157,9 @@ def avg_pool_backward(grad_out, x_shape, ph, pw, sh, sw, pad_top, pad_left):
     dx = np.zeros((n, h, w, c), dtype=grad_out.dtype)
     for img in prange(n):
         for i in range(oh):
-            r0, r1 = max(i * sh - pad_top, 0), min(i * sh - pad_top + ph, h)
+            r0, r1 = _window(i, sh, pad_top, ph, h)
             for j in range(ow):
-                c0, c1 = max(j * sw - pad_left, 0), min(j * sw - pad_left + pw, w)
+                c0, c1 = _window(j, sw, pad_left, pw, w)
                 count = (r1 - r0) * (c1 - c0)
                 for r in range(r0, r1):
                     for col in range(c0, c1):
