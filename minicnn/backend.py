@@ -1,4 +1,4 @@
-"""The one global setting: the float type every layer computes in.
+"""Global settings: the float type, the weight-initialisation seed, and which code runs the layers.
 
 float32 is the default, as in Keras. Gradient checks switch to float64 because
 central differences need the extra digits::
@@ -8,45 +8,26 @@ central differences need the extra digits::
     >>> minicnn.floatx()
     'float64'
     >>> minicnn.set_floatx("float32")
+
+Two backends compute the same numbers:
+
+- ``"numpy"``: every layer runs its own NumPy code in ``minicnn/layers/``, the
+  code a learner reads;
+- ``"numba"`` (the default): hot layers run compiled kernels from ``minicnn/fast/``.
+
+Choose with ``minicnn.set_backend("numpy")`` or the environment variable
+``MINICNN_BACKEND=numpy`` (read at import). Every model, built, loaded or new,
+uses the backend in force at its next forward pass.
 """
-import ctypes
+import importlib.util
 import os
+import warnings
 
-import numba
 import numpy as np
-
-# numba's kernels and NumPy's BLAS take turns on the same cores. With numba's
-# OpenMP threading layer, idle OpenMP threads keep spinning and steal the cores
-# BLAS needs (a batch took 1.6x to 2x longer on a busy 2-core machine); numba's
-# own "workqueue" layer sleeps instead. A user's NUMBA_THREADING_LAYER wins.
-if "NUMBA_THREADING_LAYER" not in os.environ:
-    numba.config.THREADING_LAYER = "workqueue"
-
-
-def _keep_freed_arrays_mapped():
-    """Let glibc reuse the memory of freed arrays up to 32 MB instead of unmapping it.
-
-    By default a freed 30 MB activation goes back to the operating system, and the
-    next batch's array gets fresh pages that numba's threads then fault in at the
-    same time, one after another: about 13 ms per such array per batch. Keeping
-    freed blocks in the heap (up to 1 GB spare) makes the next batch reuse pages
-    already mapped. Only glibc (Linux) has ``mallopt``; elsewhere nothing changes.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return
-    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
-    mallopt(m_mmap_threshold, 32 * 2**20)     # glibc's largest allowed value
-    mallopt(m_trim_threshold, 2**30)
-    mallopt(m_top_pad, 256 * 2**20)           # grow the heap in large steps, fewer new pages
-
-
-_keep_freed_arrays_mapped()
 
 _FLOATX = "float32"
 _ALLOWED = ("float32", "float64")
+BACKENDS = ("numpy", "numba")
 
 
 def floatx():
@@ -78,3 +59,27 @@ def set_random_seed(seed):
 def init_rng():
     """The generator that layers draw initial weights from."""
     return _INIT_RNG
+
+
+def _checked_backend(name, source):
+    if name not in BACKENDS:
+        raise ValueError(f"{source} must be one of {BACKENDS}. Received {name!r}.")
+    if name == "numba" and importlib.util.find_spec("numba") is None:
+        warnings.warn("numba is not installed, so minicnn runs its NumPy layers (slower); "
+                      "`pip install numba` for the fast backend.", RuntimeWarning, stacklevel=3)
+        return "numpy"
+    return name
+
+
+def set_backend(name):
+    """Run layers with ``"numpy"`` (the readable code) or ``"numba"`` (the fast kernels)."""
+    global _BACKEND
+    _BACKEND = _checked_backend(name, "set_backend's name")
+
+
+def get_backend():
+    """``"numba"`` or ``"numpy"``: which code runs the layers at the next forward pass."""
+    return _BACKEND
+
+
+_BACKEND = _checked_backend(os.environ.get("MINICNN_BACKEND", "numba"), "MINICNN_BACKEND")

@@ -14,7 +14,7 @@ logits ``z`` instead of dividing by tiny probabilities (as Keras does).
 import numpy as np
 
 from . import backend, checks, losses, optimizers
-from .layers import LAYER_CLASSES, Softmax
+from .layers import LAYER_CLASSES, Input, Softmax
 from .summary import summary_text
 from .training import TrainingMixin
 
@@ -37,6 +37,7 @@ class Sequential(TrainingMixin):
         self.optimizer = self.loss = None
         self.metrics = []
         self.stop_training = False
+        self._last_pass = None
         for layer in layers or []:
             self.add(layer)
         if input_shape is not None:
@@ -44,12 +45,23 @@ class Sequential(TrainingMixin):
 
     # ---------------------------------------------------------------- structure
     def add(self, layer):
-        """Append a layer; if the model is built, build the layer on the last output shape."""
+        """Append a layer; if the model is built, build the layer on the last output shape.
+
+        ``Input(shape=...)`` as the first entry, or ``input_shape=`` on the first
+        layer, builds the model at once, as in Keras.
+        """
+        if isinstance(layer, Input):
+            if self.layers or self.built:
+                raise ValueError("Input(shape=...) can only open a model, before any layer.")
+            self.build(layer.shape)
+            return
         if not hasattr(layer, "forward") or not hasattr(layer, "backward"):
             raise TypeError(f"Sequential.add expects a minicnn layer; received {layer!r}.")
-        if self.input_shape is not None:
-            layer.build(self.output_shape)
         self.layers.append(layer)
+        if self.built:
+            layer.build(self.layers[-2].output_shape if len(self.layers) > 1 else self.input_shape)
+        elif len(self.layers) == 1 and layer.declared_input_shape is not None:
+            self.build(layer.declared_input_shape)
 
     def build(self, input_shape):
         """Build every layer in turn; ``input_shape`` has no batch axis, e.g. (28, 28, 1)."""
@@ -86,6 +98,19 @@ class Sequential(TrainingMixin):
         return self.layers.index(layer)
 
     # ---------------------------------------------------------------- passes
+    def steps(self, layers, per_layer=False):
+        """What runs ``layers``: ``[(number of layers, step), ...]``.
+
+        On the numpy backend every layer runs its own code. On the numba backend
+        ``minicnn.fast`` swaps in the compiled twin of each hot layer (and, later,
+        fused blocks that cover several layers; ``per_layer=True`` keeps one step
+        per layer for tools that need every layer's output).
+        """
+        if backend.get_backend() == "numba":
+            from .fast import plan          # numba loads only when the fast backend runs
+            return plan(layers, per_layer)
+        return [(1, layer) for layer in layers]
+
     def forward(self, x, training=False, start=0, stop=None, return_outputs=False):
         """Run layers ``start`` ... ``stop - 1`` on ``x``.
 
@@ -94,9 +119,11 @@ class Sequential(TrainingMixin):
         """
         if not self.built:
             self.build(np.shape(x)[1:])
+        steps = self.steps(self.layers[start:stop], per_layer=return_outputs)
+        self._last_pass = (start, steps)            # backward walks the same steps back
         outputs = []
-        for layer in self.layers[start:stop]:
-            x = layer.forward(x, training)
+        for _, step in steps:
+            x = step.forward(x, training)
             if return_outputs:
                 outputs.append(x)
         return outputs if return_outputs else x
@@ -109,26 +136,37 @@ class Sequential(TrainingMixin):
         return self.forward(x.astype(self.dtype, copy=False), training)
 
     def backward(self, grad_out, from_logits=False, down_to=0, input_gradient=True):
-        """Backpropagate from the output down to the input of layer ``down_to``.
+        """Backpropagate from the output of the last forward pass down to the input of layer ``down_to``.
 
         ``from_logits=True``: ``grad_out`` is the gradient with respect to the last
         layer's pre-activation (its logits), not its output. Returns the gradient
         with respect to the input of layer ``down_to``; every layer passed fills
         its ``grads``. ``input_gradient=False`` (training) stops at the lowest layer
-        with weights, skips its input gradient and returns None: the input is data,
-        nothing below learns from it.
+        with weights and returns None: the input is data, nothing below learns from it.
         """
-        layers = self.layers[down_to:]
-        lowest = 0 if input_gradient else next((i for i, layer in enumerate(layers) if layer.params), 0)
+        if self._last_pass is None:
+            raise ValueError("backward: run a forward pass first.")
+        start, steps = self._last_pass
+        lowest = down_to
+        if not input_gradient:
+            lowest = next((i for i in range(down_to, len(self.layers)) if self.layers[i].params), down_to)
+        position = start + sum(count for count, _ in steps)        # one past the last layer that ran
         grad = grad_out
-        for i in reversed(range(lowest, len(layers))):
-            if i == len(layers) - 1 and from_logits:
-                grad = layers[i].backward_preactivation(grad)
-            elif i == lowest and not input_gradient:
-                layers[i].backward_parameters(grad)
+        for number, (count, step) in enumerate(reversed(steps)):
+            position -= count
+            if position < down_to:
+                raise ValueError(f"backward: layer {down_to} lies inside a fused block; run "
+                                 f"forward(..., return_outputs=True) to get one step per layer.")
+            if number == 0 and from_logits:
+                grad = step.backward_preactivation(grad)
+            elif position <= lowest and not input_gradient:
+                # A fast step can skip the input gradient that nobody needs.
+                getattr(step, "backward_parameters", step.backward)(grad)
                 return None
             else:
-                grad = layers[i].backward(grad)
+                grad = step.backward(grad)
+            if position <= lowest:
+                break
         return grad if input_gradient else None
 
     # ---------------------------------------------------------------- weights
@@ -246,5 +284,5 @@ class Sequential(TrainingMixin):
     def save(self, path):
         """Write architecture, compile settings, weights, optimizer state, epoch and seed to
         one file (atomically); returns its path. ``minicnn.load_model`` reads it back."""
-        from .saving import save_model
+        from .io.model_file import save_model
         return save_model(self, path)

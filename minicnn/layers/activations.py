@@ -1,67 +1,13 @@
 """Activation layers: ReLU, Softmax, Linear, and ``Activation(name)``.
 
+Shapes: x (N, ...) -> out of the same shape; softmax works along the last axis.
+
 Each is a layer with its own exact backward pass. ``Dense`` and ``Conv2D`` hold
 one of them in ``self.activation`` when given ``activation="relu"`` and so on.
-
-ReLU is elementwise and hot (it runs on every conv output), so it has a numba
-kernel; the NumPy reference beside it is the definition.
 """
 import numpy as np
-from numba import njit, prange
 
 from .base import Layer
-
-
-def relu_reference(x):
-    """ReLU(x) = max(x, 0), elementwise."""
-    return np.maximum(x, 0)
-
-
-@njit(parallel=True, cache=True)
-def relu(x):
-    """Fast path of ``relu_reference``: one parallel pass over the flat array."""
-    flat = x.reshape(-1)
-    out = np.empty_like(flat)
-    for i in prange(flat.size):
-        out[i] = 0 if flat[i] <= 0 else flat[i]      # written so that NaN stays NaN, as in np.maximum
-    return out.reshape(x.shape)
-
-
-def relu_backward_reference(grad_out, out):
-    """dReLU: the gradient passes where the output was positive, else 0."""
-    return grad_out * (out > 0)
-
-
-@njit(parallel=True, cache=True)
-def relu_backward(grad_out, out):
-    """Fast path of ``relu_backward_reference``."""
-    g = grad_out.reshape(-1)
-    o = out.reshape(-1)
-    dx = np.empty_like(g)
-    for i in prange(g.size):
-        dx[i] = g[i] if o[i] > 0 else 0
-    return dx.reshape(grad_out.shape)
-
-
-def bias_relu_reference(z, bias):
-    """ReLU(z + bias), bias (F,) broadcast over the last axis of z (..., F)."""
-    return np.maximum(z + bias, 0)
-
-
-@njit(parallel=True, cache=True)
-def bias_relu(z, bias):
-    """Fast path of ``bias_relu_reference``, fused into one pass that overwrites ``z``.
-
-    Conv2D and Dense call it on the fresh output of their matrix product, which
-    nobody else holds, so writing in place saves a second large array.
-    """
-    f = bias.size
-    flat = z.reshape(-1, f)
-    for i in prange(flat.shape[0]):
-        for k in range(f):
-            v = flat[i, k] + bias[k]
-            flat[i, k] = 0 if v <= 0 else v          # NaN stays NaN
-    return z
 
 
 class ActivationLayer(Layer):
@@ -70,12 +16,6 @@ class ActivationLayer(Layer):
     @property
     def activation(self):
         return self
-
-    def forward_with_bias(self, z, bias, training=False):
-        """``forward(z + bias)``; ``z`` is a fresh array of the calling layer, so it may be overwritten."""
-        if bias is not None:
-            z += bias
-        return self.forward(z, training)
 
     def backward_preactivation(self, grad_z):
         return grad_z
@@ -92,22 +32,15 @@ class Linear(ActivationLayer):
 
 
 class ReLU(ActivationLayer):
-    """y = max(x, 0). Keeps its output: the gradient flows where y > 0."""
+    """y = max(x, 0). dy/dx is 1 where y > 0, else 0: the gradient flows where the unit fired."""
 
     def forward(self, x, training=False):
-        x = np.ascontiguousarray(x)
-        self.out = relu(x)
-        return self.out
+        out = np.maximum(x, 0)            # NaN stays NaN
+        self.cache = out
+        return out
 
     def backward(self, grad_out):
-        return relu_backward(np.ascontiguousarray(grad_out), self.out)
-
-    def forward_with_bias(self, z, bias, training=False):
-        """ReLU(z + bias) in one pass over ``z`` (see ``bias_relu``)."""
-        if bias is None:
-            bias = np.zeros(z.shape[-1], dtype=z.dtype)
-        self.out = bias_relu(np.ascontiguousarray(z), bias)
-        return self.out
+        return grad_out * (self.cache > 0)
 
 
 class Softmax(ActivationLayer):
@@ -121,33 +54,45 @@ class Softmax(ActivationLayer):
     Backward is the Jacobian-vector product. With ``ds_i/dz_j = s_i (delta_ij - s_j)``::
 
         dz_j = sum_i g_i s_i (delta_ij - s_j) = s_j (g_j - sum_i g_i s_i)
+
+    The cache keeps the logits too: the model's fused softmax + cross-entropy
+    gradient starts from them.
     """
 
     def forward(self, x, training=False):
-        self.logits = x
         shifted = x - x.max(axis=-1, keepdims=True)
         exp = np.exp(shifted)
-        self.out = exp / exp.sum(axis=-1, keepdims=True)
-        return self.out
+        out = exp / exp.sum(axis=-1, keepdims=True)
+        self.cache = (x, out)
+        return out
+
+    @property
+    def logits(self):
+        """The input of the last forward pass."""
+        return self.cache[0]
 
     def backward(self, grad_out):
-        s = self.out
+        s = self.cache[1]
         return s * (grad_out - (grad_out * s).sum(axis=-1, keepdims=True))
 
 
 ACTIVATIONS = {None: Linear, "linear": Linear, "relu": ReLU, "softmax": Softmax}
 
 
-def get(name):
-    """A new activation layer for ``name`` (None, "linear", "relu", "softmax")."""
-    if isinstance(name, ActivationLayer):
-        return name
-    if name not in ACTIVATIONS:
+def get(activation):
+    """A new activation layer for a name (None, "linear", "relu", "softmax") or a copy of a given one.
+
+    Each layer gets its own object, because an activation keeps its forward
+    pass's output for backward: two layers sharing one would overwrite it.
+    """
+    if isinstance(activation, ActivationLayer):
+        return type(activation)(**activation.get_config())
+    if activation not in ACTIVATIONS:
         known = ", ".join(repr(k) for k in ACTIVATIONS)
-        raise ValueError(f"Unknown activation {name!r}. Use one of: {known}.")
+        raise ValueError(f"Unknown activation {activation!r}. Use one of: {known}.")
     # Named after the function, so an activation held inside Dense does not
     # use up the counters that number standalone layers (re_lu, re_lu_1, ...).
-    return ACTIVATIONS[name](name=name or "linear")
+    return ACTIVATIONS[activation](name=activation or "linear")
 
 
 def activation_name(layer):
@@ -158,8 +103,8 @@ def activation_name(layer):
 class Activation(ActivationLayer):
     """Keras's ``Activation(name)`` layer: applies the named activation."""
 
-    def __init__(self, activation, name=None):
-        super().__init__(name=name)
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
         self.function = get(activation)
 
     @property

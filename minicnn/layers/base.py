@@ -1,4 +1,4 @@
-"""The layer protocol every minicnn layer follows.
+"""The layer protocol every minicnn layer follows, and the checks they share.
 
 A layer's life has three steps, as in Keras:
 
@@ -6,7 +6,11 @@ A layer's life has three steps, as in Keras:
 2. ``build(input_shape)`` learns the input shape (without the batch axis), makes
    ``params`` (name -> array, Keras names and shapes) and the matching ``grads``;
 3. ``forward(x, training)`` computes the output and keeps what ``backward``
-   needs; ``backward(grad_out)`` returns ``dL/dx`` and fills ``grads``.
+   needs in ``self.cache``; ``backward(grad_out)`` reads the cache, returns
+   ``dL/dx`` and fills ``grads``.
+
+``params`` is read afresh on every pass, so assigning ``layer.params["kernel"]``
+takes effect at the next forward pass.
 
 Layers that end in an activation (``Dense(10, activation="softmax")``) hold it in
 ``self.activation``. ``backward_preactivation`` starts the backward pass below
@@ -38,18 +42,24 @@ def glorot_uniform(shape, fan_in, fan_out):
 
 
 class Layer:
-    """Base class: holds ``params``/``grads`` dicts, the shapes and the name."""
+    """Base class: holds ``params``/``grads`` dicts, the shapes, the name and the cache.
+
+    ``input_shape=(28, 28, 1)`` (no batch axis) lets the first layer of a model
+    say what it receives, as in Keras; the model then builds at once.
+    """
 
     _name_counts = collections.Counter()
     activation = None
 
-    def __init__(self, name=None):
+    def __init__(self, name=None, input_shape=None):
         self.name = name or self._unique_name()
         self.params = {}
         self.grads = {}
+        self.declared_input_shape = None if input_shape is None else tuple(int(d) for d in input_shape)
         self.input_shape = None
         self.output_shape = None
         self.built = False
+        self.cache = None                 # what forward keeps for backward
         # Only layers with randomness (Dropout) read it; the model reseeds it per epoch.
         self.rng = np.random.default_rng()
 
@@ -66,26 +76,13 @@ class Layer:
         self.built = True
 
     def compute_output_shape(self, input_shape):
-        """Output shape (no batch axis); layers that change the shape override it."""
+        """Output shape (no batch axis) for ``input_shape``; layers that change the shape override it."""
         return input_shape
 
     def add_param(self, name, value):
         """Register a trainable array and a zero gradient of the same shape."""
         self.params[name] = value
         self.grads[name] = np.zeros_like(value)
-
-    def scratch(self, name, shape, dtype):
-        """A work array kept from batch to batch, for temporaries the layer never hands out.
-
-        Allocating a fresh 100 MB array every batch costs more than filling it: the
-        operating system must map and zero every new page. Reusing one buffer pays
-        that once.
-        """
-        buffers = self.__dict__.setdefault("_scratch", {})
-        array = buffers.get(name)
-        if array is None or array.shape != tuple(shape) or array.dtype != dtype:
-            array = buffers[name] = np.empty(shape, dtype=dtype)
-        return array
 
     def forward(self, x, training=False):
         raise NotImplementedError
@@ -96,12 +93,6 @@ class Layer:
     def backward_preactivation(self, grad_z):
         """Backward from the output before the activation; without one, that is the output."""
         return self.backward(grad_z)
-
-    def backward_parameters(self, grad_out):
-        """Fill ``grads`` only. Training calls this on the lowest layer with weights,
-        whose input gradient nobody uses; a layer where that gradient is costly
-        (Conv2D) overrides it to skip the work."""
-        self.backward(grad_out)
 
     def __call__(self, x, training=False):
         """Build on first use (from ``x.shape[1:]``), then run ``forward``."""
@@ -118,6 +109,20 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r} output_shape={self.output_shape}>"
+
+
+class Input:
+    """``minicnn.Input(shape=(28, 28, 1))`` opens a layer list, as ``keras.Input`` does in Keras 3.
+
+    It is not a layer: it only tells the model the shape of one sample (no batch axis).
+    """
+
+    def __init__(self, shape, name=None):
+        self.shape = tuple(int(d) for d in shape)
+        self.name = name
+
+    def __repr__(self):
+        return f"<Input shape={self.shape}>"
 
 
 def check_positive_ints(layer_name, argument, value, length=2):
@@ -155,6 +160,16 @@ def window_geometry(size, window, stride, padding):
     out = -(-size // stride)
     total = max((out - 1) * stride + window - size, 0)
     return out, total // 2
+
+
+def window_padding(size, window, stride, padding):
+    """``(out, (before, after))`` along one axis: ``window_geometry`` plus the padding after.
+
+    The padding after is what the last window needs beyond the image (never
+    negative: rows that no window reaches are simply never read).
+    """
+    out, before = window_geometry(size, window, stride, padding)
+    return out, (before, max((out - 1) * stride + window - size - before, 0))
 
 
 def check_image_shape(layer, input_shape):

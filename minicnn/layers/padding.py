@@ -3,10 +3,24 @@
 Shapes: (N, H, W, C) -> (N, top + H + bottom, left + W + right, C).
 Backward: the padded cells are constants, so their gradient is dropped; the
 rest is cropped back to (N, H, W, C).
+
+``pad_images`` and ``crop_images`` are also how Conv2D and the pooling layers
+handle ``padding="same"``.
 """
 import numpy as np
 
 from .base import Layer, check_image_shape
+
+
+def pad_images(x, padding, value=0):
+    """x (N, H, W, C), padding ((top, bottom), (left, right)) -> (N, top+H+bottom, left+W+right, C)."""
+    return np.pad(x, ((0, 0), *padding, (0, 0)), constant_values=value)
+
+
+def crop_images(x, padding):
+    """The inverse of ``pad_images``: cut the frame off again."""
+    (top, bottom), (left, right) = padding
+    return x[:, top:x.shape[1] - bottom, left:x.shape[2] - right, :]
 
 
 def normalize_padding(padding):
@@ -34,8 +48,8 @@ class ZeroPadding2D(Layer):
     (1, 30, 30, 1)
     """
 
-    def __init__(self, padding=1, name=None):
-        super().__init__(name=name)
+    def __init__(self, padding=1, **kwargs):
+        super().__init__(**kwargs)
         self.padding = normalize_padding(padding)
 
     def compute_output_shape(self, input_shape):
@@ -45,12 +59,10 @@ class ZeroPadding2D(Layer):
         return (top + h + bottom, left + w + right, c)
 
     def forward(self, x, training=False):
-        return np.pad(x, ((0, 0), *self.padding, (0, 0)))
+        return pad_images(x, self.padding)
 
     def backward(self, grad_out):
-        (top, _), (left, _) = self.padding
-        h, w = self.input_shape[:2]
-        return grad_out[:, top:top + h, left:left + w, :]
+        return crop_images(grad_out, self.padding)
 
     def get_config(self):
         return {**super().get_config(), "padding": self.padding}

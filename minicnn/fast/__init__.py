@@ -1,0 +1,17 @@
+"""The fast backend: numba kernels for the hot loops, and the objects that run layers on them.
+
+``minicnn/layers/`` is the definition: NumPy, short, readable. Everything here
+computes the same numbers faster, and ``tests/test_fast.py`` proves it layer by
+layer. A model reaches this code through ``plan`` (see ``plan.py``), which
+``Sequential`` calls when ``minicnn.get_backend() == "numba"`` (the default).
+
+- ``conv.py``: im2col/col2im kernels, reused buffers, bias + ReLU fused;
+- ``pooling.py``: max and average pooling over windows clipped to the image;
+- ``dropout.py``: counter-based masks that many threads draw at once;
+- ``elementwise.py``: ReLU, its gradient, bias gradients summed in float64;
+- ``runtime.py``: process settings (numba's threading layer, glibc's allocator),
+  applied on first use; ``MINICNN_FAST_TUNING=0`` opts out.
+"""
+from .plan import TWINS, plan, twin
+
+__all__ = ["plan", "twin", "TWINS"]

@@ -1,0 +1,127 @@
+"""Conv2D on the fast backend: numba im2col/col2im, reused buffers, fused bias + ReLU.
+
+Replaces ``im2col``/``col2im`` and ``Conv2D.forward``/``backward`` of
+``layers/conv.py`` (same shapes, same math; see the shape legend there).
+"""
+import numpy as np
+from numba import njit, prange
+
+from .elementwise import FastActivation, column_sums
+
+SMALL_KERNEL_ENTRIES = 4096   # below this, sum the kernel gradient image by image (see kernel_gradient)
+
+
+@njit(parallel=True, cache=True)
+def im2col(x, kh, kw, sh, sw, pad_top, pad_left, oh, ow, cols):
+    """Replaces ``im2col(pad_images(x, pads), ...)`` reshaped to rows: fills ``cols``
+    (N*OH*OW, KH*KW*C) straight from ``x``, writing zeros where a window hangs over the
+    border, so the padded copy is never made. Parallel over images."""
+    n, h, w, c = x.shape
+    patches = cols.reshape(n, oh, ow, kh, kw, c)
+    for img in prange(n):
+        for i in range(oh):
+            for j in range(ow):
+                for a in range(kh):
+                    row = i * sh + a - pad_top
+                    for b in range(kw):
+                        col = j * sw + b - pad_left
+                        inside = 0 <= row < h and 0 <= col < w
+                        for ch in range(c):
+                            patches[img, i, j, a, b, ch] = x[img, row, col, ch] if inside else 0
+    return cols
+
+
+@njit(parallel=True, cache=True)
+def col2im(cols, x_shape, kh, kw, sh, sw, pad_top, pad_left, oh, ow):
+    """Replaces ``crop_images(col2im(...), pads)``: adds each patch row back onto the
+    unpadded image; each image is summed by one thread, so no races."""
+    n, h, w, c = x_shape
+    patches = cols.reshape(n, oh, ow, kh, kw, c)
+    dx = np.zeros((n, h, w, c), dtype=cols.dtype)
+    for img in prange(n):
+        for i in range(oh):
+            for j in range(ow):
+                for a in range(kh):
+                    row = i * sh + a - pad_top
+                    if row < 0 or row >= h:
+                        continue
+                    for b in range(kw):
+                        col = j * sw + b - pad_left
+                        if col < 0 or col >= w:
+                            continue
+                        for ch in range(c):
+                            dx[img, row, col, ch] += patches[img, i, j, a, b, ch]
+    return dx
+
+
+def kernel_gradient(cols, dz, n):
+    """``cols.T @ dz``: (KH*KW*C, F), a sum over all N*OH*OW output pixels.
+
+    For a small kernel (the first layer's 3*3*1 x 32) that one product has a
+    tiny output and 235,200 terms per entry; OpenBLAS's threads then spend
+    their time waiting on each other (seconds on a busy machine). The same
+    sum done image by image, then added up, has no such trouble.
+    """
+    width, filters = cols.shape[1], dz.shape[1]
+    if width * filters > SMALL_KERNEL_ENTRIES:
+        return cols.T @ dz
+    per_image = np.matmul(cols.reshape(n, -1, width).transpose(0, 2, 1), dz.reshape(n, -1, filters))
+    return per_image.sum(axis=0)
+
+
+class FastConv2D:
+    """``Conv2D`` with the kernels above; reads the layer's ``params``, fills its ``grads``."""
+
+    def __init__(self, layer):
+        self.layer = layer
+        self.activation = FastActivation(layer)
+        self.buffers = {}
+
+    def buffer(self, name, shape, dtype):
+        """A work array kept from batch to batch: allocating 100 MB afresh every batch costs
+        more than filling it (the operating system maps and zeroes every new page)."""
+        array = self.buffers.get(name)
+        if array is None or array.shape != tuple(shape) or array.dtype != dtype:
+            array = self.buffers[name] = np.empty(shape, dtype=dtype)
+        return array
+
+    def window_args(self):
+        layer = self.layer
+        (pad_top, _), (pad_left, _) = layer.pads
+        return (*layer.kernel_size, *layer.strides, pad_top, pad_left, *layer.output_shape[:2])
+
+    def forward(self, x, training=False):
+        layer = self.layer
+        n, oh, ow = x.shape[0], *layer.output_shape[:2]
+        width = layer.params["kernel"].shape[0] * layer.params["kernel"].shape[1] * x.shape[3]
+        cols = im2col(np.ascontiguousarray(x), *self.window_args(),
+                      self.buffer("cols", (n * oh * ow, width), x.dtype))
+        z = (cols @ layer.params["kernel"].reshape(width, layer.filters)).reshape(n, oh, ow, layer.filters)
+        self.cache = (x.shape, cols)          # cols is a buffer: valid until the next batch
+        return self.activation.forward(z, training)
+
+    def backward(self, grad_out):
+        return self.backward_preactivation(self.activation.backward(grad_out))
+
+    def backward_preactivation(self, grad_z):
+        dz = self.fill_parameter_gradients(grad_z)
+        x_shape, cols = self.cache
+        # A contiguous copy of kernel.T (small) makes this large product about twice as fast.
+        kernel_t = np.ascontiguousarray(self.layer.params["kernel"].reshape(-1, self.layer.filters).T)
+        dcols = np.matmul(dz, kernel_t, out=self.buffer("dcols", cols.shape, dz.dtype))
+        return col2im(dcols, x_shape, *self.window_args())
+
+    def backward_parameters(self, grad_out):
+        """``backward`` without ``dL/dx``, for a first layer, whose input is the data:
+        it skips a product as large as the forward one, and col2im."""
+        self.fill_parameter_gradients(self.activation.backward(grad_out))
+
+    def fill_parameter_gradients(self, grad_z):
+        """Fill the layer's ``grads`` from ``dL/dz`` (N, OH, OW, F); return it as rows (N*OH*OW, F)."""
+        layer = self.layer
+        x_shape, cols = self.cache
+        dz = np.ascontiguousarray(grad_z).reshape(-1, layer.filters)
+        layer.grads["kernel"] = kernel_gradient(cols, dz, x_shape[0]).reshape(layer.params["kernel"].shape)
+        if layer.use_bias:
+            layer.grads["bias"] = column_sums(dz)
+        return dz
