@@ -20,6 +20,7 @@ True
 import numpy as np
 
 from .layers import Layer
+from .model import layer_steps
 
 
 def relative_error(analytic, numeric):
@@ -50,7 +51,8 @@ def gradcheck(target, x, y=None, training=False, h=1e-5, seed=0):
     ----------
     target : Layer or Sequential
         A layer is checked on ``sum(layer(x) * R)`` for a fixed random ``R``; a
-        compiled model is checked on its loss for targets ``y``.
+        compiled model is checked on its loss for targets ``y``. Both run on the
+        current backend (``minicnn.set_backend``): its NumPy code or its fast twin.
     x : ndarray (N, ...)
         Input batch; use float64 (``minicnn.set_floatx("float64")`` before building).
     training : bool
@@ -83,14 +85,15 @@ def _layer_problem(layer, x, _y, training, seed):
         layer.build(x.shape[1:])
     _check_float64(layer.params)
     projection = np.random.default_rng(seed).normal(size=(x.shape[0], *layer.output_shape))
+    [(_, step)] = layer_steps([layer], per_layer=True)      # the layer's code on this backend
 
     def loss(inputs):
         _reseed([layer], seed)
-        return float((layer.forward(inputs, training) * projection).sum())
+        return float((step.forward(inputs, training) * projection).sum())
 
     def backward():
         loss(x)
-        dx = layer.backward(projection)
+        dx = step.backward(projection)
         return {"x": dx, **{name: g.copy() for name, g in layer.grads.items()}}
 
     return loss, backward, dict(layer.params)

@@ -19,6 +19,20 @@ from .summary import summary_text
 from .training import TrainingMixin
 
 
+def layer_steps(layers, per_layer=False):
+    """What runs ``layers``: ``[(number of layers, step), ...]``.
+
+    On the numpy backend every layer runs its own code. On the numba backend
+    ``minicnn.fast`` swaps in the compiled twin of each hot layer, and fused
+    blocks that cover several layers unless ``per_layer=True`` (one step per
+    layer, for tools that need every layer's output).
+    """
+    if backend.get_backend() == "numba":
+        from .fast import plan          # numba loads only when the fast backend runs
+        return plan(layers, per_layer)
+    return [(1, layer) for layer in layers]
+
+
 class Sequential(TrainingMixin):
     """A linear stack of layers.
 
@@ -99,17 +113,8 @@ class Sequential(TrainingMixin):
 
     # ---------------------------------------------------------------- passes
     def steps(self, layers, per_layer=False):
-        """What runs ``layers``: ``[(number of layers, step), ...]``.
-
-        On the numpy backend every layer runs its own code. On the numba backend
-        ``minicnn.fast`` swaps in the compiled twin of each hot layer (and, later,
-        fused blocks that cover several layers; ``per_layer=True`` keeps one step
-        per layer for tools that need every layer's output).
-        """
-        if backend.get_backend() == "numba":
-            from .fast import plan          # numba loads only when the fast backend runs
-            return plan(layers, per_layer)
-        return [(1, layer) for layer in layers]
+        """What runs ``layers`` on the current backend (see ``layer_steps``)."""
+        return layer_steps(layers, per_layer)
 
     def forward(self, x, training=False, start=0, stop=None, return_outputs=False):
         """Run layers ``start`` ... ``stop - 1`` on ``x``.

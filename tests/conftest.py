@@ -42,3 +42,14 @@ def one_numba_thread():
     numba.set_num_threads(1)
     yield
     numba.set_num_threads(threads)
+
+
+@pytest.fixture(params=["numba", "numpy"])
+def each_backend(request):
+    """Run the test once on the fast backend and once on the NumPy layers.
+
+    Modules whose tests must hold on both say ``pytestmark = pytest.mark.usefixtures("each_backend")``.
+    """
+    minicnn.set_backend(request.param)
+    yield request.param
+    minicnn.set_backend("numba")

@@ -45,7 +45,7 @@ from minicnn.layers.activations import ReLU as ReLUActivation
 from minicnn.layers.base import window_geometry
 from minicnn.losses import CategoricalCrossentropy, SparseCategoricalCrossentropy
 
-pytestmark = pytest.mark.usefixtures("one_numba_thread")
+pytestmark = pytest.mark.usefixtures("one_numba_thread", "each_backend")
 
 BOUND = 1e-6
 STEP = 1e-5         # central-difference step (see the module docstring)
