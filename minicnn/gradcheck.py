@@ -114,7 +114,7 @@ def _model_problem(model, x, y, training, seed):
         dx = model.backward(grad, from_logits=from_logits)
         return {"x": dx, **{f"{l.name}/{k}": g.copy() for l in model.layers for k, g in l.grads.items()}}
 
-    params = {f"{l.name}/{k}": p for l in model.layers for k, p in l.params.items()}
+    params = {f"{l.name}/{k}": p for l in model.layers if l.trainable for k, p in l.params.items()}
     return loss, backward, params
 
 

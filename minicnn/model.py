@@ -154,7 +154,8 @@ class Sequential(TrainingMixin):
         start, steps = self._last_pass
         lowest = down_to
         if not input_gradient:
-            lowest = next((i for i in range(down_to, len(self.layers)) if self.layers[i].params), down_to)
+            lowest = next((i for i in range(down_to, len(self.layers)) if self.layers[i].trainable_weights),
+                          down_to)
         position = start + sum(count for count, _ in steps)        # one past the last layer that ran
         grad = grad_out
         for number, (count, step) in enumerate(reversed(steps)):
@@ -177,13 +178,19 @@ class Sequential(TrainingMixin):
     # ---------------------------------------------------------------- weights
     @property
     def weights(self):
-        """The model's own weight arrays (not copies), in Keras order: layer by layer, kernel then bias."""
-        return [p for layer in self.layers for p in layer.params.values()]
+        """The model's own weight arrays (not copies), in Keras order: layer by layer, each
+        layer's trainable arrays (kernel, bias, gamma, beta) then its non-trainable ones (moving statistics)."""
+        return [w for layer in self.layers for w in layer.weights]
+
+    @property
+    def trainable_weights(self):
+        """The arrays the optimizer moves: the ``params`` of every layer not frozen."""
+        return [w for layer in self.layers for w in layer.trainable_weights]
 
     @property
     def gradients(self):
-        """The gradient arrays from the last backward pass, in the order of ``weights``."""
-        return [layer.grads[k] for layer in self.layers for k in layer.params]
+        """The gradient arrays from the last backward pass, in the order of ``trainable_weights``."""
+        return [layer.grads[k] for layer in self.layers if layer.trainable for k in layer.params]
 
     def get_weights(self):
         """Copies of all weights, a flat list in Keras order (``keras_model.get_weights()`` fits)."""
@@ -237,7 +244,7 @@ class Sequential(TrainingMixin):
         return value, self.loss.gradient(y, output) if with_gradient else None, False
 
     def compute_gradients(self, x, y, training=False):
-        """``(loss, grads)`` for one batch, grads in ``get_weights()`` order; nothing is updated."""
+        """``(loss, grads)`` for one batch, grads in ``trainable_weights`` order; nothing is updated."""
         self._require_compiled("compute_gradients")
         x, y = self._checked(x, y)
         loss, _ = self._forward_backward(x.astype(self.dtype, copy=False), y, training)

@@ -25,8 +25,8 @@ class Optimizer:
 
     def apply(self, weights, grads):
         """Update every weight in place from its gradient, then count the step."""
-        if self.slots is None:
-            self.build(weights)
+        if self.slots is None or any(len(slot) != len(weights) for slot in self.slots.values()):
+            self.build(weights)                   # first step, or a layer was frozen or unfrozen
         for i, (w, g) in enumerate(zip(weights, grads)):
             self.update(i, w, g.astype(w.dtype, copy=False))
         self.iterations += 1

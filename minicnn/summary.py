@@ -31,9 +31,8 @@ def summary_text(model):
             lines.append("├" + "┼".join(thin) + "┤")
         lines.append(_row(row, widths, "│", "│", "│"))
     lines.append("└" + "┴".join(thin) + "┘")
-    total = model.count_params()
-    size = _format_bytes(sum(w.nbytes for w in model.weights))
-    lines += [f" Total params: {total:,} ({size})",
-              f" Trainable params: {total:,} ({size})",
-              " Non-trainable params: 0 (0.00 B)"]
+    trainable = model.trainable_weights
+    frozen = [w for w in model.weights if not any(w is t for t in trainable)]   # moving statistics, frozen layers
+    for label, arrays in (("Total", model.weights), ("Trainable", trainable), ("Non-trainable", frozen)):
+        lines.append(f" {label} params: {sum(w.size for w in arrays):,} ({_format_bytes(sum(w.nbytes for w in arrays))})")
     return "\n".join(lines)

@@ -134,11 +134,11 @@ class TrainingMixin:
         are NaN/inf: then warn, keep the weights of the last finite step and stop."""
         finite = np.isfinite(loss) and all(np.isfinite(g).all() for g in self.gradients)
         if finite:
-            before = [w.copy() for w in self.weights]
-            self.optimizer.apply(self.weights, self.gradients)
-            finite = all(np.isfinite(w).all() for w in self.weights)
+            before = [w.copy() for w in self.trainable_weights]
+            self.optimizer.apply(self.trainable_weights, self.gradients)
+            finite = all(np.isfinite(w).all() for w in self.trainable_weights)
             if not finite:                        # the step itself overflowed: undo it
-                for weight, old in zip(self.weights, before):
+                for weight, old in zip(self.trainable_weights, before):
                     weight[...] = old
         if not finite:
             warnings.warn(f"Training diverged at epoch {epoch + 1}, batch {step + 1}: the loss, a gradient "

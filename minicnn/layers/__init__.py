@@ -1,15 +1,18 @@
 """Layers, channels-last, with Keras's names, arguments and weight shapes."""
-from .activations import Activation, ReLU, Softmax
+from .activations import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .base import Input, Layer
 from .conv import Conv2D
 from .core import Dense, Flatten
 from .dropout import Dropout
+from .normalization import BatchNormalization
 from .padding import ZeroPadding2D
 from .pooling import AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D
 
 __all__ = ["Input", "Layer", "Conv2D", "ZeroPadding2D", "MaxPooling2D", "AveragePooling2D", "Dropout",
-           "GlobalAveragePooling2D", "Flatten", "Dense", "ReLU", "Softmax", "Activation"]
+           "GlobalAveragePooling2D", "Flatten", "Dense", "ReLU", "Softmax", "Activation",
+           "LeakyReLU", "ELU", "BatchNormalization"]
 
 LAYER_CLASSES = {cls.__name__: cls for cls in
                  (Conv2D, ZeroPadding2D, MaxPooling2D, AveragePooling2D, Dropout,
-                  GlobalAveragePooling2D, Flatten, Dense, ReLU, Softmax, Activation)}
+                  GlobalAveragePooling2D, Flatten, Dense, ReLU, Softmax, Activation,
+                  LeakyReLU, ELU, BatchNormalization)}

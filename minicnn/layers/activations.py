@@ -1,12 +1,18 @@
-"""Activation layers: ReLU, Softmax, Linear, and ``Activation(name)``.
+"""Activation layers: ReLU, Softmax, Linear, LeakyReLU, ELU, and ``Activation(name)``.
 
 Shapes: x (N, ...) -> out of the same shape; softmax works along the last axis.
 
 Each is a layer with its own exact backward pass. ``Dense`` and ``Conv2D`` hold
 one of them in ``self.activation`` when given ``activation="relu"`` and so on.
+The elementwise functions (sigmoid, tanh, leaky_relu, elu, gelu, softplus,
+silu/swish) and their derivatives live in ``activation_functions.py``; one
+class, ``Elementwise``, turns any of them into a layer.
 """
+import inspect
+
 import numpy as np
 
+from . import activation_functions as functions
 from .base import Layer
 
 
@@ -76,11 +82,62 @@ class Softmax(ActivationLayer):
         return s * (grad_out - (grad_out * s).sum(axis=-1, keepdims=True))
 
 
-ACTIVATIONS = {None: Linear, "linear": Linear, "relu": ReLU, "softmax": Softmax}
+class Elementwise(ActivationLayer):
+    """``y = f(x)`` for a function of ``activation_functions.ACTIVATIONS``; ``dx = grad_out * f'(x)``.
+
+    ``options`` are the function's keyword arguments (``negative_slope``, ``alpha``,
+    ``approximate``); left out, the function's own (Keras's) defaults apply.
+    """
+
+    def __init__(self, function, options=None, **kwargs):
+        super().__init__(**kwargs)
+        if function not in functions.ACTIVATIONS:
+            raise ValueError(f"Unknown elementwise activation {function!r}. "
+                             f"Use one of: {', '.join(functions.ACTIVATIONS)}.")
+        self.function, self.options = function, dict(options or {})
+
+    def forward(self, x, training=False):
+        out = functions.ACTIVATIONS[self.function](x, **self.options)
+        self.cache = (x, out)
+        return out
+
+    def backward(self, grad_out):
+        x, out = self.cache
+        return grad_out * functions.DERIVATIVES[self.function](x, out, **self.options)
+
+    def get_config(self):
+        return {**super().get_config(), "function": self.function, "options": self.options}
+
+
+class LeakyReLU(Elementwise):
+    """Keras's ``LeakyReLU`` layer: x above 0, ``negative_slope * x`` below (default 0.3, while
+    the ``"leaky_relu"`` function's default is 0.2, as in Keras 3)."""
+
+    def __init__(self, negative_slope=0.3, **kwargs):
+        super().__init__("leaky_relu", {"negative_slope": float(negative_slope)}, **kwargs)
+        self.negative_slope = float(negative_slope)
+
+    def get_config(self):
+        return {**Layer.get_config(self), "negative_slope": self.negative_slope}
+
+
+class ELU(Elementwise):
+    """Keras's ``ELU`` layer: x above 0, ``alpha (exp(x) - 1)`` below."""
+
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__("elu", {"alpha": float(alpha)}, **kwargs)
+        self.alpha = float(alpha)
+
+    def get_config(self):
+        return {**Layer.get_config(self), "alpha": self.alpha}
+
+
+ACTIVATIONS = {None: Linear, "linear": Linear, "relu": ReLU, "softmax": Softmax,
+               **{name: Elementwise for name in functions.ACTIVATIONS}}
 
 
 def get(activation):
-    """A new activation layer for a name (None, "linear", "relu", "softmax") or a copy of a given one.
+    """A new activation layer for a name ("relu", "gelu", ... or None) or a copy of a given one.
 
     Each layer gets its own object, because an activation keeps its forward
     pass's output for backward: two layers sharing one would overwrite it.
@@ -92,12 +149,21 @@ def get(activation):
         raise ValueError(f"Unknown activation {activation!r}. Use one of: {known}.")
     # Named after the function, so an activation held inside Dense does not
     # use up the counters that number standalone layers (re_lu, re_lu_1, ...).
+    if ACTIVATIONS[activation] is Elementwise:
+        return Elementwise(activation, name=activation)
     return ACTIVATIONS[activation](name=activation or "linear")
 
 
 def activation_name(layer):
-    """The string Keras would use for ``layer.activation`` ("relu", "softmax", "linear")."""
-    return {Linear: "linear", ReLU: "relu", Softmax: "softmax"}[type(layer.activation)]
+    """The string Keras would use for ``layer.activation`` ("relu", "softmax", "gelu", ...)."""
+    activation = layer.activation
+    if isinstance(activation, Elementwise):
+        defaults = inspect.signature(functions.ACTIVATIONS[activation.function]).parameters
+        if any(defaults[option].default != value for option, value in activation.options.items()):
+            raise ValueError(f"{activation.name}: {activation.function} with {activation.options} has no "
+                             f"Keras activation name; use it as a layer of its own.")
+        return activation.function
+    return {Linear: "linear", ReLU: "relu", Softmax: "softmax"}[type(activation)]
 
 
 class Activation(ActivationLayer):

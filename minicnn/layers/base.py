@@ -12,6 +12,22 @@ A layer's life has three steps, as in Keras:
 ``params`` is read afresh on every pass, so assigning ``layer.params["kernel"]``
 takes effect at the next forward pass.
 
+Trainable and non-trainable weights
+-----------------------------------
+Two dicts hold a layer's arrays:
+
+- ``params``: what gradient descent moves (kernel, bias, gamma, beta). Each has
+  a gradient in ``grads``.
+- ``state``: what the layer updates itself, without a gradient (BatchNormalization's
+  ``moving_mean`` and ``moving_variance``). ``add_state`` registers one.
+
+``layer.weights`` is ``params`` then ``state``, Keras's order, so ``get_weights`` /
+``set_weights`` and the model file carry both. ``layer.trainable = False``
+freezes a layer: its ``trainable_weights`` is then empty, so the optimizer,
+``compute_gradients``, ``gradcheck`` and the regularizers' penalty skip it (its
+params count as non-trainable in ``summary()``). A frozen BatchNormalization
+also normalises with its moving statistics while training, as in Keras 3.
+
 Layers that end in an activation (``Dense(10, activation="softmax")``) hold it in
 ``self.activation``. ``backward_preactivation`` starts the backward pass below
 that activation: the model uses it for the fused softmax + cross-entropy
@@ -51,10 +67,12 @@ class Layer:
     _name_counts = collections.Counter()
     activation = None
 
-    def __init__(self, name=None, input_shape=None):
+    def __init__(self, name=None, input_shape=None, trainable=True):
         self.name = name or self._unique_name()
-        self.params = {}
+        self.params = {}                  # trainable arrays, each with a gradient in grads
         self.grads = {}
+        self.state = {}                   # non-trainable arrays the layer updates itself
+        self.trainable = bool(trainable)
         self.declared_input_shape = None if input_shape is None else tuple(int(d) for d in input_shape)
         self.input_shape = None
         self.output_shape = None
@@ -84,6 +102,20 @@ class Layer:
         self.params[name] = value
         self.grads[name] = np.zeros_like(value)
 
+    def add_state(self, name, value):
+        """Register a non-trainable array (no gradient): a moving statistic, say."""
+        self.state[name] = value
+
+    @property
+    def weights(self):
+        """Every array, in Keras's order: the trainable ones, then the non-trainable ones."""
+        return [*self.params.values(), *self.state.values()]
+
+    @property
+    def trainable_weights(self):
+        """The arrays gradient descent moves: ``params``, unless the layer is frozen."""
+        return list(self.params.values()) if self.trainable else []
+
     def forward(self, x, training=False):
         raise NotImplementedError
 
@@ -101,11 +133,11 @@ class Layer:
         return self.forward(x, training=training)
 
     def count_params(self):
-        return int(sum(p.size for p in self.params.values()))
+        return int(sum(w.size for w in self.weights))
 
     def get_config(self):
         """The constructor arguments, JSON-ready, so ``type(layer)(**config)`` rebuilds it."""
-        return {"name": self.name}
+        return {"name": self.name, **({} if self.trainable else {"trainable": False})}
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r} output_shape={self.output_shape}>"
