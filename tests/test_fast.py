@@ -220,7 +220,10 @@ def seed001_like_model():
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_a_training_step_gives_the_same_numbers_on_both_backends(dtype, monkeypatch):
-    """Same weights and the same dropout masks: same loss, outputs and every gradient."""
+    """Same weights and the same dropout masks: same loss, outputs and every gradient.
+    Layer by layer (``MINICNN_FUSE=0``), so that each Dropout twin holds its mask;
+    ``test_fused.py`` ties the fused blocks to this path."""
+    monkeypatch.setenv("MINICNN_FUSE", "0")
     minicnn.set_floatx(dtype)
     try:
         rng = np.random.default_rng(0)

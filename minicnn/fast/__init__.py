@@ -9,6 +9,9 @@ layer. A model reaches this code through ``plan`` (see ``plan.py``), which
 - ``pooling.py``: max and average pooling over windows clipped to the image;
 - ``dropout.py``: counter-based masks that many threads draw at once;
 - ``elementwise.py``: ReLU, its gradient, bias gradients summed in float64;
+- ``fused.py``, ``fused_kernels.py``: [ZeroPadding2D] Conv2D(relu) [Dropout]
+  MaxPooling2D as one block that touches the conv output once each way
+  (``MINICNN_FUSE=0`` turns fusion off);
 - ``runtime.py``: process settings (numba's threading layer, glibc's allocator),
   applied on first use; ``MINICNN_FAST_TUNING=0`` opts out.
 """

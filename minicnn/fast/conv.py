@@ -11,6 +11,20 @@ from .elementwise import FastActivation, column_sums
 SMALL_KERNEL_ENTRIES = 4096   # below this, sum the kernel gradient image by image (see kernel_gradient)
 
 
+@njit(cache=True)
+def receptive_field(x, img, i, j, kh, kw, sh, sw, pad_top, pad_left, window):
+    """Fill ``window`` (KH, KW, C) with what output pixel (i, j) of image ``img`` sees,
+    zeros where the window hangs over the border."""
+    _, h, w, c = x.shape
+    for a in range(kh):
+        row = i * sh + a - pad_top
+        for b in range(kw):
+            col = j * sw + b - pad_left
+            inside = 0 <= row < h and 0 <= col < w
+            for ch in range(c):
+                window[a, b, ch] = x[img, row, col, ch] if inside else 0
+
+
 @njit(parallel=True, cache=True)
 def im2col(x, kh, kw, sh, sw, pad_top, pad_left, oh, ow, cols):
     """Replaces ``im2col(pad_images(x, pads), ...)`` reshaped to rows: fills ``cols``
@@ -21,13 +35,7 @@ def im2col(x, kh, kw, sh, sw, pad_top, pad_left, oh, ow, cols):
     for img in prange(n):
         for i in range(oh):
             for j in range(ow):
-                for a in range(kh):
-                    row = i * sh + a - pad_top
-                    for b in range(kw):
-                        col = j * sw + b - pad_left
-                        inside = 0 <= row < h and 0 <= col < w
-                        for ch in range(c):
-                            patches[img, i, j, a, b, ch] = x[img, row, col, ch] if inside else 0
+                receptive_field(x, img, i, j, kh, kw, sh, sw, pad_top, pad_left, patches[img, i, j])
     return cols
 
 
@@ -79,11 +87,13 @@ class FastConv2D:
 
     def buffer(self, name, shape, dtype):
         """A work array kept from batch to batch: allocating 100 MB afresh every batch costs
-        more than filling it (the operating system maps and zeroes every new page)."""
+        more than filling it (the operating system maps and zeroes every new page). It grows
+        to the largest size asked for; a smaller batch gets the front of it."""
+        size = int(np.prod(shape))
         array = self.buffers.get(name)
-        if array is None or array.shape != tuple(shape) or array.dtype != dtype:
-            array = self.buffers[name] = np.empty(shape, dtype=dtype)
-        return array
+        if array is None or array.size < size or array.dtype != dtype:
+            array = self.buffers[name] = np.empty(size, dtype=dtype)
+        return array[:size].reshape(shape)
 
     def window_args(self):
         layer = self.layer

@@ -5,7 +5,13 @@ tinygrad's ``register``). A twin holds its layer, reads the layer's ``params``
 on every pass and fills its ``grads``, so the weights stay where users, the
 optimizer and the model file see them. Layers without a twin (Dense, Flatten,
 ZeroPadding2D, ...) run their own NumPy code: they are cheap.
+
+A run of layers [ZeroPadding2D] Conv2D(relu) [Dropout] MaxPooling2D becomes
+one fused block (``fused.py``), unless one step per layer is asked for or the
+environment variable ``MINICNN_FUSE=0`` turns fusion off (to compare, or to
+rule it out when hunting a bug).
 """
+import os
 import weakref
 
 from ..layers import AveragePooling2D, Conv2D, Dropout, MaxPooling2D, ReLU
@@ -13,12 +19,14 @@ from . import runtime
 from .conv import FastConv2D
 from .dropout import FastDropout
 from .elementwise import FastReLU
+from .fused import FusedConvBlock, fusable_length
 from .pooling import FastAveragePooling2D, FastMaxPooling2D
 
 TWINS = {Conv2D: FastConv2D, MaxPooling2D: FastMaxPooling2D, AveragePooling2D: FastAveragePooling2D,
          Dropout: FastDropout, ReLU: FastReLU}
 
 _twin_of = weakref.WeakKeyDictionary()     # layer -> its one twin, which keeps that layer's cache
+_block_of = weakref.WeakKeyDictionary()    # conv layer -> the fused block around it
 
 
 def twin(layer):
@@ -34,12 +42,26 @@ def twin(layer):
     return _twin_of[layer]
 
 
+def fused_block(layers):
+    """The one fused block that runs ``layers`` (kept, like twins, for its cache and buffers)."""
+    conv = next(layer for layer in layers if type(layer) is Conv2D)
+    block = _block_of.get(conv)
+    if block is None or block.layers != tuple(layers):
+        block = _block_of[conv] = FusedConvBlock(layers, twin(conv))
+    return block
+
+
 def plan(layers, per_layer=False):
     """``[(number of layers, step), ...]``: what runs ``layers``, in order.
 
-    Every step covers one layer today; a fused block (a run of layers in one
-    kernel) will cover several. ``per_layer=True`` asks for one step per layer,
-    for tools that need every layer's output.
+    A step is a twin (one layer) or a fused block (several). ``per_layer=True``
+    asks for one step per layer, for tools that need every layer's output.
     """
     runtime.tune()
-    return [(1, twin(layer)) for layer in layers]
+    fuse = not per_layer and os.environ.get("MINICNN_FUSE", "1") != "0"
+    steps, i = [], 0
+    while i < len(layers):
+        count = fusable_length(layers[i:]) if fuse else 0
+        steps.append((count, fused_block(layers[i:i + count])) if count else (1, twin(layers[i])))
+        i += count or 1
+    return steps

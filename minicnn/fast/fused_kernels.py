@@ -1,0 +1,167 @@
+"""The kernels of a fused conv block (``fused.py``): every pass over the conv output made once.
+
+Unfused, the block [ZeroPadding2D] Conv2D(relu) [Dropout] MaxPooling2D reads and
+writes the conv output (N, OH, OW, F) six times a training step: + bias and
+ReLU, dropout, max-pool, then each of their backward passes. Here one kernel
+turns the matrix product's output into the pooled output, and one kernel turns
+the pooled gradient into ``dL/dz``. Each replaces, in order, the NumPy code of
+``layers/``: ``z + bias`` (``conv.py``), ``np.maximum(z, 0)``
+(``activations.py``), ``x * keep / (1 - rate)`` (``dropout.py``, with the fast
+backend's mask ``uniform(key, i) >= rate`` of ``fast/dropout.py``) and the
+window max (``pooling.py``); ``tests/test_fused.py`` checks them against the
+layer-by-layer path.
+
+Why backward needs only the winners: the gradient reaches the conv output
+through max-pool, which sends it to one cell per window, its winner. Dropout
+then multiplies it by ``keep / (1 - rate)`` and ReLU by ``out > 0``; at the
+winner both are known from the pooled value alone: it is > 0 exactly when the
+unit was kept and positive. So forward keeps, per pooled output, the winner's
+index ``r * OW + c``, or -1 where the gradient stops (value <= 0 or NaN).
+"""
+import numpy as np
+from numba import njit, prange
+
+from .conv import receptive_field
+from .dropout import uniform
+from .pooling import _window
+
+
+@njit(cache=True)
+def _unit(z, bias, zero, scale, key, rate, index):
+    """Unit ``index`` of the block: ``relu(z + bias)``, then dropped or scaled (``rate`` > 0)."""
+    v = z + bias
+    if v <= 0:                                   # NaN is not <= 0: it stays NaN, as in np.maximum
+        v = zero
+    if rate > 0:
+        v = v * scale if uniform(key, index) >= rate else zero
+    return v
+
+
+@njit(cache=True)
+def _pool_image(z, bias, scale, key, rate, first_index, ph, pw, sh, sw, pad_top, pad_left, out, winners):
+    """One image: z (OH, OW, F) before the bias -> out (PH', PW', F), winners as in the module note.
+
+    The window walk is ``max_pool``'s (``pooling.py``): start from the first
+    cell, later cells win only when larger, and a NaN wins and keeps winning.
+    """
+    oh, ow, f = z.shape
+    zero = scale - scale
+    keep = winners.shape[0] > 0
+    for i in range(out.shape[0]):
+        r0, r1 = _window(i, sh, pad_top, ph, oh)
+        for j in range(out.shape[1]):
+            c0, c1 = _window(j, sw, pad_left, pw, ow)
+            for r in range(r0, r1):
+                for c in range(c0, c1):
+                    first = r == r0 and c == c0
+                    base = first_index + (r * ow + c) * f
+                    for ch in range(f):
+                        v = _unit(z[r, c, ch], bias[ch], zero, scale, key, rate, base + ch)
+                        best = out[i, j, ch]
+                        if first or ((v > best or v != v) and best == best):
+                            out[i, j, ch] = v
+                            if keep:
+                                winners[i, j, ch] = r * ow + c
+            if keep:
+                for ch in range(f):
+                    if not out[i, j, ch] > 0:
+                        winners[i, j, ch] = -1
+
+
+@njit(parallel=True, cache=True)
+def relu_dropout_max_pool(z, bias, scale, key, rate, ph, pw, sh, sw, pad_top, pad_left, out, winners):
+    """z (N, OH, OW, F), the matrix product's output -> out (N, PH', PW', F), in one pass.
+
+    ``winners`` is (N, PH', PW', F) in training, (N, 0, 0, 0) at inference (not kept).
+    """
+    n, oh, ow, f = z.shape
+    for img in prange(n):
+        _pool_image(z[img], bias, scale, key, rate, img * oh * ow * f, ph, pw, sh, sw, pad_top, pad_left,
+                    out[img], winners[img])
+    return out
+
+
+@njit(parallel=True, cache=True)
+def direct_conv_relu_dropout_max_pool(x, kernel, bias, scale, key, rate, csh, csw, cpad_top, cpad_left,
+                                      oh, ow, ph, pw, sh, sw, pad_top, pad_left, out, winners):
+    """The same block with the convolution done directly, one image at a time, for inputs with
+    few channels: ``z[r, c, f] = sum_{a,b,ch} window(r, c)[a, b, ch] * kernel[a, b, ch, f]``.
+
+    With a 3x3x1 kernel the matrix product has only 9 terms per output, so
+    im2col's copy and the product's (N*OH*OW, F) output cost more than the
+    arithmetic; here each image's conv output stays in this core's cache.
+    """
+    n, h, w, c = x.shape
+    kh, kw, _, f = kernel.shape
+    for img in prange(n):
+        z = np.zeros((oh, ow, f), dtype=x.dtype)
+        window = np.empty((kh, kw, c), dtype=x.dtype)
+        for r in range(oh):
+            for col in range(ow):
+                receptive_field(x, img, r, col, kh, kw, csh, csw, cpad_top, cpad_left, window)
+                for a in range(kh):
+                    for b in range(kw):
+                        for ch in range(c):
+                            for k in range(f):
+                                z[r, col, k] += window[a, b, ch] * kernel[a, b, ch, k]
+        _pool_image(z, bias, scale, key, rate, img * oh * ow * f, ph, pw, sh, sw, pad_top, pad_left,
+                    out[img], winners[img])
+    return out
+
+
+@njit(parallel=True, cache=True)
+def pool_dropout_relu_backward(grad_out, winners, scale, dz):
+    """Pooled gradient (N, PH', PW', F) -> ``dL/dz`` into dz (N, OH*OW, F); returns the bias
+    gradient's per-image sums (N, F) in float64.
+
+    Replaces max-pool's scatter to the winner, ``grad * keep / (1 - rate)`` and
+    ``grad * (out > 0)``. Each image is zeroed while it is in the cache.
+    """
+    n, ph, pw, f = grad_out.shape
+    bias_sums = np.zeros((n, f), dtype=np.float64)
+    for img in prange(n):
+        dz[img] = 0
+        for i in range(ph):
+            for j in range(pw):
+                for ch in range(f):
+                    winner = winners[img, i, j, ch]
+                    if winner >= 0:
+                        g = grad_out[img, i, j, ch] * scale
+                        dz[img, winner, ch] += g
+                        bias_sums[img, ch] += g
+    return bias_sums
+
+
+@njit(parallel=True, cache=True)
+def direct_conv_weight_gradients(x, grad_out, winners, scale, kernel_shape, csh, csw, cpad_top, cpad_left,
+                                 oh, ow, ph, pw, sh, sw, pad_top, pad_left):
+    """The direct block's weight gradients, per image: ``(dkernel, dbias)``, (N, KH, KW, C, F)
+    and (N, F). Replaces the pooled gradient's scatter and ``cols.T @ dz``.
+
+    Only winners carry a gradient, so only the cells of each pooling window are
+    visited: ``dkernel[a, b, ch, f] += window(r, c)[a, b, ch] * dz[r, c, f]``.
+    """
+    n, c = x.shape[0], x.shape[3]
+    kh, kw, _, f = kernel_shape
+    dkernel = np.zeros((n, kh, kw, c, f), dtype=x.dtype)
+    dbias = np.zeros((n, f), dtype=np.float64)
+    for img in prange(n):
+        window = np.empty((kh, kw, c), dtype=x.dtype)
+        dz = np.empty(f, dtype=x.dtype)                  # dL/dz at one cell, every channel
+        for i in range(grad_out.shape[1]):
+            r0, r1 = _window(i, sh, pad_top, ph, oh)
+            for j in range(grad_out.shape[2]):
+                c0, c1 = _window(j, sw, pad_left, pw, ow)
+                for r in range(r0, r1):
+                    for col in range(c0, c1):
+                        for k in range(f):
+                            won = winners[img, i, j, k] == r * ow + col
+                            dz[k] = grad_out[img, i, j, k] * scale if won else 0
+                            dbias[img, k] += dz[k]
+                        receptive_field(x, img, r, col, kh, kw, csh, csw, cpad_top, cpad_left, window)
+                        for a in range(kh):
+                            for b in range(kw):
+                                for ch in range(c):
+                                    for k in range(f):
+                                        dkernel[img, a, b, ch, k] += window[a, b, ch] * dz[k]
+    return dkernel, dbias
