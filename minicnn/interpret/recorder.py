@@ -29,11 +29,17 @@ activations come from one forward pass over the small fixed probe batch at the
 end of each epoch (``model.forward(probe, return_outputs=True)``), so the
 recorder works the same on both backends and costs a few percent of an epoch.
 """
+import json
+import os
+
 import numpy as np
 
 from ..callbacks import Callback
+from ..io.atomic import write_json
 from ..layers.activations import ActivationLayer, ReLU
 
+RECORDER_FILE = "recorder.json"     # its name in a run folder
+PROBE_IMAGES = 256         # probe batch of python -m minicnn train: the first training images
 RULE_OF_THUMB = 1e-3       # CS231n: updates about a thousandth of the weights per step
 FAR_OFF = 10               # "far off": more than this factor away from the rule of thumb
 DEAD_ALARM = 0.5           # warn when at least half a layer's ReLU units never fired
@@ -67,14 +73,25 @@ class TrainingRecorder(Callback):
     probe : (P, H, W, C) model inputs, a few hundred training images; the activation
         statistics are measured on them at the end of every epoch
     previous : ``records`` of an earlier part of the same run (resuming), optional
+    path : a JSON file rewritten with the records after every epoch, optional
     """
 
-    def __init__(self, probe, previous=None):
+    def __init__(self, probe, previous=None, path=None):
+        self.path = path
         self.probe = np.asarray(probe)
         if self.probe.ndim < 2 or len(self.probe) == 0:
             raise ValueError(f"TrainingRecorder needs a probe batch of model inputs (P, H, W, C), e.g. "
                              f"x_train[:256]. Received an array of shape {self.probe.shape}.")
         self.records = previous or {"probe_size": len(self.probe), "epochs": [], "layers": {}}
+
+    @classmethod
+    def continuing(cls, probe, path, epochs_done):
+        """A recorder writing ``path``; a run resumed after ``epochs_done`` epochs keeps their records."""
+        previous = None
+        if epochs_done and os.path.isfile(path):
+            with open(path, encoding="utf-8") as f:
+                previous = truncated(json.load(f), epochs_done)
+        return cls(probe, previous=previous, path=path)
 
     def on_epoch_begin(self, epoch, logs=None):
         self.sums = {layer.name: [0.0, 0.0, 0] for layer in self.model.layers if layer.params}
@@ -113,6 +130,8 @@ class TrainingRecorder(Callback):
             series = self.records["layers"].setdefault(layer.name, {})
             for key, value in row.items():
                 series.setdefault(key, []).append(value)
+        if self.path is not None:
+            write_json(self.path, self.records)
 
     def table(self):
         """The records as a text table, one row per layer and epoch."""
@@ -139,6 +158,14 @@ def records_table(records):
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     return "\n".join("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in
                                enumerate(zip(row, widths))).rstrip() for row in rows)
+
+
+def truncated(records, epochs):
+    """``records`` of the first ``epochs`` epochs only: what a resumed run continues from."""
+    keep = sum(1 for epoch in records["epochs"] if epoch <= epochs)
+    return {**records, "epochs": records["epochs"][:keep],
+            "layers": {name: {key: values[:keep] for key, values in series.items()}
+                       for name, series in records["layers"].items()}}
 
 
 def health_advice(records):
