@@ -14,16 +14,17 @@ rule it out when hunting a bug).
 import os
 import weakref
 
-from ..layers import AveragePooling2D, Conv2D, Dropout, MaxPooling2D, ReLU
+from ..layers import AveragePooling2D, BatchNormalization, Conv2D, Dropout, MaxPooling2D, ReLU
 from . import runtime
 from .conv import FastConv2D
 from .dropout import FastDropout
 from .elementwise import FastReLU
 from .fused import FusedConvBlock, fusable_length
+from .normalization import FastBatchNormalization
 from .pooling import FastAveragePooling2D, FastMaxPooling2D
 
 TWINS = {Conv2D: FastConv2D, MaxPooling2D: FastMaxPooling2D, AveragePooling2D: FastAveragePooling2D,
-         Dropout: FastDropout, ReLU: FastReLU}
+         Dropout: FastDropout, ReLU: FastReLU, BatchNormalization: FastBatchNormalization}
 
 _twin_of = weakref.WeakKeyDictionary()     # layer -> its one twin, which keeps that layer's cache
 _block_of = weakref.WeakKeyDictionary()    # conv layer -> the fused block around it
