@@ -1,21 +1,33 @@
 """One warm training epoch of seed 001's network in minicnn, Keras-TensorFlow and PyTorch.
 
-    python benchmarks/epoch_speed.py [--batch-size 300] [--libraries minicnn keras torch] [--rounds 3]
+    python benchmarks/epoch_speed.py [--batch-size 300] [--rounds 5] [--libraries minicnn keras ...]
 
 Every library runs in its own fresh process (so peak memory is its own), on the
 same data (Fashion-MNIST if found, else random images of the same shape), after
 a short warm-up: then one full epoch of 60,000 images at batch 300 with Adam and
-categorical cross-entropy, and ``predict`` on the 10,000 test images.
+categorical cross-entropy, and ``predict`` on the 10,000 test images. Every
+timed process runs BLAS as users do (without this machine's
+``OPENBLAS_CORETYPE``/``OPENBLAS_L2_SIZE``, see ``blas.py``) and reports which
+BLAS kernel ran.
 
-A shared machine's speed drifts (here by up to 2x within minutes), so the
-libraries take turns, ``--rounds`` times over, and the table shows each one's
-median run; the minicnn/Keras ratio of every round is printed too.
+Rows: ``minicnn`` (fast backend, fused blocks), ``minicnn-unfused`` (fast
+backend, one step per layer: ``MINICNN_FUSE=0``), ``minicnn-numpy`` (the NumPy
+layers: ``MINICNN_BACKEND=numpy``; too slow for a full epoch, so it trains on
+``NUMPY_IMAGES`` images and predicts 2,000, both scaled up to the full counts,
+and runs in the first round only), ``keras``, ``torch``.
 
-Also measured: float32 matmul FLOP/s on this machine, which with the training
-FLOPs of one epoch gives the GEMM-bound limit (the epoch time if every
-multiply-add ran at matmul speed and nothing else cost anything), the time of
-``import minicnn`` and the first-batch overhead of a process whose numba cache
-is warm. Prints a table and writes ``benchmarks/results/epoch_speed.json``.
+A shared machine's speed drifts (here by up to 2x within minutes) and Keras
+itself runs in one of two speeds from process to process, so the libraries take
+turns, ``--rounds`` times over; the table shows each one's median run and every
+round's time, and ratios are taken between medians.
+
+Also measured, in a process of its own with users' BLAS: the float32 FLOP/s of
+conv2d_1's three matrix products (the largest), which with the training FLOPs of
+one epoch gives the GEMM-bound limit (the epoch time if every multiply-add ran
+at that speed and nothing else cost anything); the time of ``import minicnn``
+and the first-batch overhead of a process whose numba cache is warm (compiled
+code loaded from disk). Prints a table and writes
+``benchmarks/results/epoch_speed.json``.
 """
 import argparse
 import json
@@ -29,8 +41,12 @@ from pathlib import Path
 
 import numpy as np
 
+from blas import blas_kernels, users_environment
+
 RESULTS = Path(__file__).parent / "results"
 TRAIN_IMAGES, TEST_IMAGES, WARMUP_IMAGES = 60000, 10000, 3000
+NUMPY_IMAGES, NUMPY_TEST_IMAGES = 3000, 2000     # what the numpy backend runs, scaled up to the full counts
+VARIANTS = {"minicnn": {}, "minicnn-unfused": {"MINICNN_FUSE": "0"}, "minicnn-numpy": {"MINICNN_BACKEND": "numpy"}}
 
 
 def load_data():
@@ -63,14 +79,22 @@ def seed001_training_flops(batch_images):
     return batch_images * sum(f * p for f, p in zip(forward, passes))
 
 
-def matmul_flops_per_second(size=2048, repeats=5):
-    a = np.random.rand(size, size).astype(np.float32)
-    b = np.random.rand(size, size).astype(np.float32)
-    a @ b
+def conv_gemm_flops_per_second(batch_images=300, repeats=5):
+    """float32 FLOP/s of conv2d_1's three matrix products at batch 300, as training runs them:
+    cols (58,800 x 288) @ kernel (288 x 64), cols.T @ dz, dz @ kernel.T."""
+    rng = np.random.default_rng(0)
+    cols = rng.random((batch_images * 14 * 14, 288), dtype=np.float32)
+    kernel = rng.random((288, 64), dtype=np.float32)
+    dz = rng.random((batch_images * 14 * 14, 64), dtype=np.float32)
+    kernel_t = np.ascontiguousarray(kernel.T)
+    products = [lambda: cols @ kernel, lambda: cols.T @ dz, lambda: dz @ kernel_t]
+    for product in products:
+        product()
     start = time.perf_counter()
     for _ in range(repeats):
-        a @ b
-    return 2 * size ** 3 * repeats / (time.perf_counter() - start)
+        for product in products:
+            product()
+    return 3 * 2 * cols.shape[0] * 288 * 64 * repeats / (time.perf_counter() - start)
 
 
 # ----------------------------------------------------------------- workers
@@ -82,6 +106,7 @@ def import_seconds():
 
 
 def run_minicnn(x, y, xt, batch_size):
+    """Fast or NumPy backend, fused or not: as the environment (``VARIANTS``) says."""
     import minicnn
     from minicnn.callbacks import Callback
 
@@ -92,20 +117,23 @@ def run_minicnn(x, y, xt, batch_size):
         def on_train_batch_end(self, batch, logs=None):
             self.times.append(time.perf_counter() - self.start)
 
-    model = minicnn.models.dropout_cnn()
+    numpy_backend = minicnn.get_backend() == "numpy"
+    train, test = (NUMPY_IMAGES, NUMPY_TEST_IMAGES) if numpy_backend else (len(x), len(xt))
+    model = minicnn.zoo.dropout_cnn()
     first = BatchTimes()
     first.times = []
-    model.fit(x[:WARMUP_IMAGES], y[:WARMUP_IMAGES], batch_size=batch_size, epochs=1, seed=0, verbose=0,
-              callbacks=[first])
+    warmup = WARMUP_IMAGES // 5 if numpy_backend else WARMUP_IMAGES
+    model.fit(x[:warmup], y[:warmup], batch_size=batch_size, epochs=1, seed=0, verbose=0, callbacks=[first])
     start = time.perf_counter()
-    history = model.fit(x, y, batch_size=batch_size, epochs=1, seed=1, verbose=0)
-    epoch = time.perf_counter() - start
+    history = model.fit(x[:train], y[:train], batch_size=batch_size, epochs=1, seed=1, verbose=0)
+    epoch = (time.perf_counter() - start) * len(x) / train
     start = time.perf_counter()
-    model.predict(xt, batch_size=1000, verbose=0)
-    predict = time.perf_counter() - start
+    model.predict(xt[:test], batch_size=1000, verbose=0)
+    predict = (time.perf_counter() - start) * len(xt) / test
     return {"epoch_seconds": epoch, "predict_seconds": predict, "import_seconds": import_seconds(),
             "first_batch_overhead_seconds": first.times[0] - float(np.median(first.times[1:])),
-            "final_loss": history.history["loss"][-1]}
+            "final_loss": history.history["loss"][-1], "backend": minicnn.get_backend(),
+            "scaled_from_images": None if train == len(x) else [train, test]}
 
 
 def run_keras(x, y, xt, batch_size):
@@ -168,22 +196,27 @@ def run_torch(x, y, xt, batch_size):
             "final_loss": final_loss, "version": torch.__version__}
 
 
-WORKERS = {"minicnn": run_minicnn, "keras": run_keras, "torch": run_torch}
+WORKERS = {**{name: run_minicnn for name in VARIANTS}, "keras": run_keras, "torch": run_torch}
 
 
 def worker(library, batch_size, data_dir):
     """Train in this fresh process. The data comes as .npy files, so that the Keras and
-    PyTorch workers never import minicnn (whose import tunes the memory allocator)."""
+    PyTorch workers never import minicnn (whose fast backend tunes the memory allocator)."""
+    if library == "gemm":
+        print(json.dumps({"flops": conv_gemm_flops_per_second(), "blas": blas_kernels()}))
+        return
     x, y, xt = (np.load(Path(data_dir) / f"{name}.npy") for name in ("x", "y", "xt"))
     result = WORKERS[library](x, y, xt, batch_size)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["blas"] = blas_kernels()
     print(json.dumps(result))
 
 
 def measure(library, batch_size, data_dir):
-    """Run one library's worker in a fresh process; None when it is not installed or fails."""
+    """Run one worker in a fresh process with users' BLAS; None when it is not installed or fails."""
     process = subprocess.run([sys.executable, __file__, "--worker", library, "--batch-size", str(batch_size),
-                              "--data-dir", data_dir], capture_output=True, text=True)
+                              "--data-dir", data_dir], capture_output=True, text=True,
+                             env={**users_environment(), **VARIANTS.get(library, {})})
     if process.returncode != 0:
         print(f"{library}: not measured ({process.stderr.strip().splitlines()[-1:]})", file=sys.stderr)
         return None
@@ -200,19 +233,26 @@ def median_run(runs):
     return {**middle, "epoch_seconds_per_round": [r["epoch_seconds"] for r in runs]}
 
 
-def table(results, limit_seconds):
-    mini = results["minicnn"]
-    lines = [f"{'library':<10}{'epoch s':>9}{'img/s':>9}{'predict s':>11}{'peak MB':>9}{'minicnn ×':>11}"
-             f"  epoch s per round"]
+def table(results, limit_seconds, gemm):
+    keras = results.get("keras")
+    lines = [f"{'library':<16}{'epoch s':>9}{'img/s':>8}{'predict s':>11}{'peak MB':>9}{'÷ Keras':>9}"
+             f"  epoch s per round; BLAS kernel"]
     for name, r in results.items():
         if r is None:
-            lines.append(f"{name:<10}{'not installed or failed':>49}")
+            lines.append(f"{name:<16}{'not installed or failed':>46}")
             continue
-        ratio = mini["epoch_seconds"] / r["epoch_seconds"]
+        ratio = f"{r['epoch_seconds'] / keras['epoch_seconds']:>9.2f}" if keras else f"{'':>9}"
         rounds = " ".join(f"{t:.2f}" for t in r["epoch_seconds_per_round"])
-        lines.append(f"{name:<10}{r['epoch_seconds']:>9.2f}{TRAIN_IMAGES / r['epoch_seconds']:>9.0f}"
-                     f"{r['predict_seconds']:>11.2f}{r['peak_rss_mb']:>9.0f}{ratio:>11.2f}  {rounds}")
-    lines.append(f"GEMM-bound limit: {limit_seconds:.2f} s (minicnn is {mini['epoch_seconds'] / limit_seconds:.2f}x it)")
+        scaled = " (scaled from {} train, {} test images)".format(*r["scaled_from_images"]) \
+            if r.get("scaled_from_images") else ""
+        lines.append(f"{name:<16}{r['epoch_seconds']:>9.2f}{TRAIN_IMAGES / r['epoch_seconds']:>8.0f}"
+                     f"{r['predict_seconds']:>11.2f}{r['peak_rss_mb']:>9.0f}{ratio}  {rounds}; {r['blas']}{scaled}")
+    mini = results["minicnn"]
+    if keras:
+        lines.append(f"predict 10k: minicnn {mini['predict_seconds']:.2f} s = "
+                     f"{mini['predict_seconds'] / keras['predict_seconds']:.2f}x Keras's")
+    lines.append(f"GEMM-bound limit: {limit_seconds:.2f} s at {gemm['flops'] / 1e9:.0f} GFLOP/s on conv2d_1's "
+                 f"products ({gemm['blas']}); minicnn is {mini['epoch_seconds'] / limit_seconds:.2f}x it")
     lines.append(f"import minicnn: {mini['import_seconds']:.2f} s; first-batch overhead with a warm "
                  f"numba cache: {mini['first_batch_overhead_seconds']:.2f} s")
     return "\n".join(lines)
@@ -222,37 +262,39 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-size", type=int, default=300)
     parser.add_argument("--libraries", nargs="+", default=list(WORKERS), choices=list(WORKERS))
-    parser.add_argument("--rounds", type=int, default=3, help="times each library runs, in turn")
-    parser.add_argument("--worker", choices=list(WORKERS), help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=5, help="times each library runs, in turn")
+    parser.add_argument("--worker", choices=[*WORKERS, "gemm"], help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         return worker(args.worker, args.batch_size, args.data_dir)
     order = ["minicnn"] + [name for name in args.libraries if name != "minicnn"]
-    rounds, flops = [], []
+    rounds, gemm = [], []
     with tempfile.TemporaryDirectory() as data_dir:
         *arrays, source = load_data()
         for name, array in zip(("x", "y", "xt"), arrays):
             np.save(Path(data_dir) / f"{name}.npy", array)
         for number in range(args.rounds):
-            flops.append(matmul_flops_per_second())
-            rounds.append({name: measure(name, args.batch_size, data_dir) for name in order})
+            gemm.append(measure("gemm", args.batch_size, data_dir))
+            rounds.append({name: measure(name, args.batch_size, data_dir) for name in order
+                           if name != "minicnn-numpy" or number == 0})
             print(f"round {number + 1}: " + ", ".join(
                 f"{name} {r['epoch_seconds']:.2f} s" for name, r in rounds[-1].items() if r), flush=True)
-    results = {name: median_run([r[name] for r in rounds]) for name in order}
-    flops = float(np.median(flops))
-    limit = seed001_training_flops(TRAIN_IMAGES) / flops
+    results = {name: median_run([r.get(name) for r in rounds]) for name in order}
+    gemm = sorted(gemm, key=lambda g: g["flops"])[(len(gemm) - 1) // 2]
+    limit = seed001_training_flops(TRAIN_IMAGES) / gemm["flops"]
     if results["minicnn"] is None:
         raise SystemExit("minicnn itself failed: run with --worker minicnn to see why.")
     minicnn_over_keras = [r["minicnn"]["epoch_seconds"] / r["keras"]["epoch_seconds"]
                           for r in rounds if r["minicnn"] and r.get("keras")]
-    report = {"batch_size": args.batch_size, "data": source, "matmul_gflops": flops / 1e9,
-              "rounds": args.rounds, "minicnn_over_keras_per_round": minicnn_over_keras,
+    report = {"batch_size": args.batch_size, "data": source, "rounds": args.rounds,
+              "conv_gemm_gflops": gemm["flops"] / 1e9, "gemm_blas": gemm["blas"],
+              "minicnn_over_keras_per_round": minicnn_over_keras,
               "epoch_training_gflop": seed001_training_flops(TRAIN_IMAGES) / 1e9,
               "gemm_bound_seconds": limit, "results": results}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "epoch_speed.json").write_text(json.dumps(report, indent=2))
-    print(table(results, limit))
+    print(table(results, limit, gemm))
     if minicnn_over_keras:
         print("minicnn / Keras epoch time, round by round: " + " ".join(f"{q:.2f}" for q in minicnn_over_keras))
     print(f"written {RESULTS / 'epoch_speed.json'}")
