@@ -429,7 +429,7 @@ function linePlot(title, series, {log = false, width = 300, height = 160} = {}) 
   const palette = ["#3a6ea5", "#e67e22", "#27ae60", "#c0392b", "#8e44ad", "#16a085", "#7f8c8d", "#d4ac0d"];
   let svg = `<svg width="${width}" height="${height + 14 * Math.ceil(series.length / 2)}"><text x="${L}" y="12" style="font-weight:bold">${title}</text>`;
   svg += `<line x1="${L}" y1="${18 + h}" x2="${L + w}" y2="${18 + h}" stroke="#999"/><line x1="${L}" y1="18" x2="${L}" y2="${18 + h}" stroke="#999"/>`;
-  const tick = (v) => (log ? "1e" + v.toFixed(1) : String(+v.toPrecision(3)));
+  const tick = (v) => (log ? (10 ** v).toExponential(1) : String(+v.toPrecision(3)));
   svg += `<text x="2" y="${18 + h}">${tick(lo)}</text><text x="2" y="24">${tick(hi)}</text><text x="${L}" y="${height - 4}">epoch 1</text><text x="${L + w - 40}" y="${height - 4}">epoch ${n}</text>`;
   series.forEach((s, k) => {
     const c = palette[k % palette.length], p = s.values.map((v, i) => (v === null || !Number.isFinite(v) || (log && v <= 0) ? null : `${X(i)},${Y(v)}`)).filter(Boolean);
