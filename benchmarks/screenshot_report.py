@@ -114,8 +114,9 @@ def make_synthetic_report(out_dir, seed=0):
     matplotlib.use("Agg")
     # Run from a checkout without `pip install -e .`: find minicnn one folder up.
     sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from minicnn.evaluation import evaluate_predictions, plot_prediction_grid
-    from minicnn.report import write_report
+    from minicnn.runs.metrics import evaluate_predictions
+    from minicnn.runs.plots import plot_prediction_grid
+    from minicnn.runs.report import write_report
 
     names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
              "Sneaker", "Bag", "Ankle boot"]

@@ -8,19 +8,28 @@
 >>> (x_train, y_train), (x_test, y_test) = minicnn.load_fashion_mnist(sample=True)
 >>> history = model.fit(minicnn.to_model_input(x_train), y_train, epochs=1, verbose=0)
 
-Modules loaded on demand (they pull in matplotlib or scikit-learn):
-``minicnn.evaluation``, ``minicnn.report``, ``minicnn.explore``, ``minicnn.cam``,
-``minicnn.inspect``, ``minicnn.keras_bridge`` (needs ``pip install "minicnn[keras]"``).
+The core (``layers``, ``model``, ``training``, ``losses``, ``optimizers``,
+``callbacks``, ``gradcheck``) sits at the top; the other parts are folders:
+``fast`` (numba kernels), ``io`` (files), ``datasets``, ``interpret`` (CAM,
+feature maps, importance), ``runs`` (the command line and its reports) and
+``zoo`` (the seed projects' networks). Every module is reachable from here
+without importing it first (``minicnn.interpret.cam.grad_cam``, ``minicnn.zoo``):
+it is imported the first time it is used (:mod:`minicnn._lazy`), so
+``import minicnn`` does not load matplotlib, scikit-learn or Keras.
 """
-from . import callbacks, datasets, layers, losses, models, optimizers
+from . import callbacks, datasets, layers, losses, optimizers
+from ._lazy import attach
+from ._version import __version__
 from .backend import floatx, set_floatx, set_random_seed
 from .datasets import CLASS_NAMES, load_fashion_mnist, to_categorical, to_model_input
 from .gradcheck import gradcheck
+from .io.model_file import ModelFileError
+from .io.model_loader import load_model
+from .layers import Input
 from .model import Sequential
-from .saving import ModelFileError, load_model
 
-__version__ = "0.1.0"
+__getattr__, __dir__ = attach(__name__, __path__, {"set_backend": "backend", "get_backend": "backend"})
 
-__all__ = ["Sequential", "load_model", "ModelFileError", "gradcheck", "layers", "losses", "optimizers", "callbacks",
-           "models", "datasets", "load_fashion_mnist", "to_model_input", "to_categorical",
-           "CLASS_NAMES", "floatx", "set_floatx", "set_random_seed"]
+__all__ = ["Sequential", "Input", "load_model", "ModelFileError", "gradcheck", "layers", "losses", "optimizers",
+           "callbacks", "datasets", "load_fashion_mnist", "to_model_input", "to_categorical", "CLASS_NAMES",
+           "floatx", "set_floatx", "set_random_seed", "set_backend", "get_backend", "__version__"]

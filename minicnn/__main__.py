@@ -1,6 +1,6 @@
-"""``python -m minicnn ...`` runs the command line of :mod:`minicnn.cli`."""
+"""``python -m minicnn ...`` runs the command line of :mod:`minicnn.runs.cli`."""
 import sys
 
-from minicnn.cli import main
+from minicnn.runs.cli import main
 
 sys.exit(main())

@@ -53,6 +53,31 @@ def check_targets(y, n_samples, num_classes, sparse, argument="y"):
     return y
 
 
+def as_labels(y, num_classes, argument="y"):
+    """Integer labels ``(N,)`` from labels ``(N,)`` (or ``(N, 1)``) or from one-hot rows ``(N, K)``.
+
+    The one place where targets in either form become class numbers. One-hot rows
+    become labels through ``argmax``, which also accepts smoothed rows such as
+    ``[0.05, 0.9, 0.05]``; labels must be whole numbers in ``[0, num_classes)``.
+    """
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] != 1:
+        if y.shape[1] != num_classes:
+            raise ValueError(f"{argument} looks one-hot with {y.shape[1]} columns, but there are "
+                             f"{num_classes} classes. Received {argument}.shape={y.shape}.")
+        return y.argmax(axis=1)
+    return _check_labels(y, num_classes, argument)
+
+
+def model_input(model, x, argument="x"):
+    """``x`` checked against ``model.input_shape`` and cast to the model's float type: what every
+    tool that runs a model on a user's images (CAM, feature maps, importance) starts with.
+
+    Images as loaded (uint8 in 0..255, no channel axis) need ``minicnn.to_model_input`` first.
+    """
+    return check_inputs(x, model.input_shape, argument).astype(model.dtype, copy=False)
+
+
 def _check_labels(y, num_classes, argument):
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]

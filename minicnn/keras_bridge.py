@@ -12,9 +12,9 @@ round) also just works. What this module adds is the architecture: it builds the
 twin model layer by layer, with the same names, activations, paddings, strides
 and rates, copies the weights, and carries the compile settings across.
 
-    >>> from minicnn import models
+    >>> from minicnn import zoo
     >>> from minicnn.keras_bridge import to_keras, from_keras
-    >>> model = models.dropout_cnn()
+    >>> model = zoo.dropout_cnn()
     >>> twin = to_keras(model)                      # a compiled keras.Sequential
     >>> back = from_keras(twin)                     # a compiled minicnn Sequential
     >>> back.get_config() == model.get_config()
@@ -207,7 +207,7 @@ def _compile_like(model, keras_model):
     dropped = [n for n in names if n not in _ACCURACY_NAMES]
     if dropped:
         warnings.warn(f"from_keras: metrics {dropped} left out; minicnn tracks only accuracy "
-                      f"(see minicnn.evaluation for the others).", UserWarning)
+                      f"(see minicnn.runs.metrics for the others).", UserWarning)
     model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"] if len(dropped) < len(names) else [])
 
 

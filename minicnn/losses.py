@@ -18,6 +18,8 @@ route whenever the network ends in a softmax, as Keras's TensorFlow backend does
 """
 import numpy as np
 
+from .layers import Softmax
+
 EPSILON = 1e-7
 
 
@@ -25,6 +27,21 @@ def log_softmax(z):
     """``log softmax(z)`` over the last axis, computed as ``z - logsumexp(z)`` without overflow."""
     shifted = z - z.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def head_gives_logits(model):
+    """The one rule for "is the head logits?": yes unless the last layer ends in a softmax
+    (``Dense(10, activation="softmax")`` or a ``Softmax`` layer). A bare ``Dense(10)``, as
+    used with ``from_logits=True``, gives logits."""
+    last = model.layers[-1]
+    return not (isinstance(last, Softmax) or isinstance(getattr(last, "activation", None), Softmax))
+
+
+def class_probabilities(model, outputs):
+    """Class probabilities ``(N, K)`` in float64 from the model's outputs ``(N, K)``:
+    a logits head (:func:`head_gives_logits`) gets its softmax here, a softmax head is kept."""
+    outputs = np.asarray(outputs, dtype=np.float64)
+    return np.exp(log_softmax(outputs)) if head_gives_logits(model) else outputs
 
 
 class _CrossEntropy:

@@ -7,7 +7,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import minicnn  # noqa: E402
-from minicnn import models  # noqa: E402
+from minicnn import zoo  # noqa: E402
 from minicnn.cam import (class_activation_map, compute_heatmaps, deletion_score, delete_pixels,  # noqa: E402
                          grad_cam, grad_cam_weights, normalize, overlay, plot_cam, raw_heatmaps,
                          upsample)
@@ -26,7 +26,7 @@ def trained():
     """gap_cnn trained 3 epochs on the bundled sample (about 65% test accuracy), and 120 test images."""
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist(sample=True)
     minicnn.set_random_seed(0)
-    model = models.gap_cnn()
+    model = zoo.gap_cnn()
     model.fit(to_model_input(x_train), to_categorical(y_train, 10), epochs=3, batch_size=32, seed=0, verbose=0)
     return model, to_model_input(x_test[::10][:120]), y_test[::10][:120]
 
@@ -202,7 +202,7 @@ def test_class_index_forms(trained):
 
 
 def test_cam_needs_a_gap_head_and_points_to_grad_cam():
-    model = models.dropout_cnn()
+    model = zoo.dropout_cnn()
     with pytest.raises(ValueError, match="grad_cam"):
         class_activation_map(model, np.zeros((1, 28, 28, 1), "float32"))
     with pytest.raises(ValueError, match="method"):
@@ -216,7 +216,7 @@ def test_cam_refuses_another_layer(trained):
 
 def test_grad_cam_on_dropout_cnn():
     minicnn.set_random_seed(0)
-    model = models.dropout_cnn()
+    model = zoo.dropout_cnn()
     x = to_model_input(load_fashion_mnist(sample=True)[1][0][:3])
     maps = grad_cam(model, x)
     assert maps.shape == (3, 28, 28) and np.isfinite(maps).all()

@@ -19,9 +19,9 @@ import time
 import numpy as np
 import pytest
 
-from minicnn import models
+from minicnn import zoo
 from minicnn.datasets import CLASS_NAMES
-from minicnn.saving import load_model
+from minicnn import load_model
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SEED = 7
@@ -76,7 +76,7 @@ def test_metrics_json_holds_the_scores_and_the_run_facts(run):
     assert (metrics["model"], metrics["seed"], metrics["epochs"]) == ("dropout_cnn", SEED, 2)
     assert (metrics["seed_project"], metrics["batch_size"]) == ("001", 300)
     assert "sample" in metrics["data_source"]
-    assert metrics["params"] == models.get("dropout_cnn")().count_params()
+    assert metrics["params"] == zoo.get("dropout_cnn")().count_params()
     seconds = metrics["seconds_per_epoch"]
     assert len(seconds) == 2 and all(s > 0 for s in seconds)
     assert metrics["seconds_per_epoch_mean"] == pytest.approx(np.mean(seconds))
@@ -88,7 +88,7 @@ def test_history_and_config(run):
         assert len(history[key]) == 2, key
     assert all(0 <= a <= 1 for a in history["accuracy"] + history["val_accuracy"])
     config = json.loads((run / "config.json").read_text())
-    recipe = models.get("dropout_cnn").training
+    recipe = zoo.get("dropout_cnn").training
     validation = "test" if recipe["validate_on_test"] else 0.1  # else: the CLI's default split
     assert config | {"out": None} == {"model": "dropout_cnn", "seed_project": "001", "epochs": 2,
                                       "batch_size": 300, "seed": SEED, "validation": validation,
@@ -167,8 +167,8 @@ def test_resume_refuses_what_would_not_replay_the_run(run, tmp_path):
 
 
 def test_settings_come_from_the_recipe_unless_given():
-    from minicnn import pipeline
-    recipe = models.get("cnn_32_64_64").training
+    from minicnn.runs import pipeline
+    recipe = zoo.get("cnn_32_64_64").training
     config = pipeline.new_config("cnn_32_64_64", seed=3)
     assert (config["epochs"], config["batch_size"]) == (recipe["epochs"], recipe["batch_size"])
     assert config["validation"] == ("test" if recipe["validate_on_test"] else 0.1)
@@ -182,7 +182,7 @@ def test_unknown_model_lists_the_known_ones():
     result = minicnn("train", "--model", "resnet50", "--sample")
     assert_clean_failure(result, 2)
     assert "resnet50" in result.stderr
-    assert all(name in result.stderr for name in models.list_models())
+    assert all(name in result.stderr for name in zoo.list_models())
 
 
 def test_missing_data_gives_the_loaders_message(tmp_path):
@@ -191,7 +191,7 @@ def test_missing_data_gives_the_loaders_message(tmp_path):
     empty.mkdir()
     code = ("import sys; from pathlib import Path; from minicnn.datasets import files; "
             "files.DEBIAN_DIR = Path(sys.argv[1]); files.MIRRORS = (); "
-            "from minicnn.cli import main; sys.exit(main(sys.argv[2:]))")
+            "from minicnn.runs.cli import main; sys.exit(main(sys.argv[2:]))")
     env = {**os.environ, "FASHION_MNIST_DIR": str(empty), "XDG_CACHE_HOME": str(tmp_path / "cache")}
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "no-debian"), "train",
                              "--data", str(empty), "--out", str(tmp_path / "run")],
@@ -227,9 +227,9 @@ def test_list_models_shows_each_model_with_its_recipe():
     result = minicnn("list-models")
     assert result.returncode == 0, result.stderr
     lines = {line.split()[0]: line.split() for line in result.stdout.splitlines()[1:]}
-    assert sorted(lines) == models.list_models()
+    assert sorted(lines) == zoo.list_models()
     for name, cells in lines.items():
-        builder = models.get(name)
+        builder = zoo.get(name)
         assert cells[1:5] == [builder.training["seed_project"], f"{builder().count_params():,}",
                               str(builder.training["epochs"]), str(builder.training["batch_size"])]
 
@@ -242,7 +242,7 @@ def test_help_shows_examples():
 
 def test_compare_is_wired_in():
     result = minicnn("compare", "--help")
-    if importlib.util.find_spec("minicnn.compare") is None:
+    if importlib.util.find_spec("minicnn.runs.compare") is None:
         assert_clean_failure(result, 2)
         assert "not available" in result.stderr
     else:

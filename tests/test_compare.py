@@ -1,4 +1,4 @@
-"""``minicnn.compare``: one epoch of dropout_cnn in both libraries on the bundled sample.
+"""``minicnn.runs.compare``: one epoch of dropout_cnn in both libraries on the bundled sample.
 
 Needs Keras; skipped without it, except in CI where ``MINICNN_REQUIRE_KERAS=1`` makes a
 missing Keras an error (see tests/test_keras_parity.py).
@@ -16,7 +16,7 @@ if os.environ.get("MINICNN_REQUIRE_KERAS", "") not in ("", "0"):
 else:
     pytest.importorskip("keras")
 
-from minicnn.compare import add_compare_arguments, compare, format_table, run_from_args  # noqa: E402
+from minicnn.runs.compare import add_compare_arguments, compare, format_table, run_from_args  # noqa: E402
 
 PER_LIBRARY = {"library", "version", "n_train", "n_test", "seconds_first_epoch", "seconds_per_epoch",
                "images_per_second", "peak_rss_mb", "baseline_rss_mb", "final_train_loss",

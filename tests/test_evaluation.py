@@ -10,9 +10,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 
-from minicnn.evaluation import (classification_report_text, evaluate_predictions,  # noqa: E402
-                                most_confused_pairs, plot_confusion_matrix,
-                                plot_prediction_grid, plot_training_curves)
+from minicnn.runs.metrics import (classification_report_text, evaluate_predictions,  # noqa: E402
+                                  most_confused_pairs)
+from minicnn.runs.plots import plot_confusion_matrix, plot_prediction_grid, plot_training_curves  # noqa: E402
 
 NAMES = ["a", "b", "c"]
 # Eight samples, three classes. Written as (true -> predicted):

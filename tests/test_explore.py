@@ -1,4 +1,4 @@
-"""Tests for minicnn.explore: the numbers on tiny hand-made inputs, then every plot's layout."""
+"""Tests for minicnn.datasets.explore: the numbers on tiny hand-made inputs, then every plot's layout."""
 import io
 
 import matplotlib.pyplot as plt
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from minicnn import explore
+from minicnn.datasets import explore
 from minicnn.datasets import CLASS_NAMES, load_sample
 
 

@@ -7,10 +7,11 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import minicnn  # noqa: E402
-from minicnn import models  # noqa: E402
+from minicnn import zoo  # noqa: E402
 from minicnn.datasets import load_fashion_mnist, to_categorical, to_model_input  # noqa: E402
-from minicnn.inspect import (LayerImportance, _shuffle_channels, feature_maps, layer_importance,  # noqa: E402
-                             plot_feature_maps, plot_filters, plot_layer_importance)
+from minicnn.interpret.features import feature_maps, plot_feature_maps, plot_filters  # noqa: E402
+from minicnn.interpret.importance import (LayerImportance, _shuffle_channels, layer_importance,  # noqa: E402
+                                          plot_layer_importance)
 from minicnn.layers import Conv2D, Dense, GlobalAveragePooling2D  # noqa: E402
 
 
@@ -31,7 +32,7 @@ def trained(sample):
     """gap_cnn after 2 epochs on the bundled sample: about 50% accurate, far above chance."""
     x_train, y_train, _, _ = sample
     minicnn.set_random_seed(0)
-    model = models.gap_cnn()
+    model = zoo.gap_cnn()
     model.fit(x_train, to_categorical(y_train, 10), epochs=2, batch_size=32, seed=0, verbose=0)
     return model
 
@@ -46,7 +47,7 @@ def small_gap_net(filters=(4, 4, 4), seed=5):
 
 # ---------------------------------------------------------------- feature maps
 def test_feature_maps_every_conv_layer_from_one_forward_pass(monkeypatch):
-    model = models.dropout_cnn()
+    model = zoo.dropout_cnn()
     x = np.random.default_rng(0).random((3, 28, 28, 1)).astype("float32")
     expected = {model.layers[i].name: model.forward(x, stop=i + 1) for i in (1, 5)}
     calls = []
@@ -61,7 +62,7 @@ def test_feature_maps_every_conv_layer_from_one_forward_pass(monkeypatch):
 
 
 def test_feature_maps_choose_layers_by_index_name_or_object():
-    model = models.dropout_cnn()
+    model = zoo.dropout_cnn()
     x = np.zeros((2, 28, 28, 1), "float32")
     pool = model.layers[3]
     for layers in (3, pool.name, pool, [pool.name]):
@@ -70,7 +71,7 @@ def test_feature_maps_choose_layers_by_index_name_or_object():
     assert [a.shape for a in maps.values()] == [(2, 30, 30, 1), (2, 14, 14, 64), (2, 3136)]
 
 
-@pytest.mark.parametrize("builder, rows", [(models.dropout_cnn, 2), (models.gap_cnn, 3)])
+@pytest.mark.parametrize("builder, rows", [(zoo.dropout_cnn, 2), (zoo.gap_cnn, 3)])
 def test_plot_feature_maps_one_row_per_stage(builder, rows):
     model = builder()
     image = load_fashion_mnist(sample=True)[1][0][0]          # one uint8 (28, 28) image
@@ -97,7 +98,7 @@ def test_plot_feature_maps_first_middle_last_and_short_layers():
 
 
 def test_plot_filters_shows_the_mean_over_input_channels():
-    model = models.gap_cnn()
+    model = zoo.gap_cnn()
     fig = plot_filters(model, 2, ncols=16)                       # 64 filters over 32 channels
     assert len(fig.axes) == 4 * 16 + 1                           # the images and one colour bar
     kernel = model.layers[2].params["kernel"]
@@ -110,9 +111,9 @@ def test_plot_filters_shows_the_mean_over_input_channels():
 
 
 # ---------------------------------------------------------------- permutation importance
-def test_layer_importance_on_a_trained_net(trained, sample):
+def test_whole_output_shuffle_gives_every_layer_the_same_drop(trained, sample):
     _, _, x, y = sample
-    table = layer_importance(trained, x, y, n_repeats=3, seed=0)
+    table = layer_importance(trained, x, y, n_repeats=3, seed=0, channel_fraction=None)
     assert [row.index for row in table] == [0, 2, 4]
     assert all(isinstance(row, LayerImportance) for row in table)
     baseline = trained.evaluate(x, to_categorical(y, 10), verbose=0)[1]
@@ -122,13 +123,13 @@ def test_layer_importance_on_a_trained_net(trained, sample):
     # with the same permutations for every layer the drops are identical.
     assert len({(row.mean_drop, row.std_drop) for row in table}) == 1
     # One-hot targets give the same table.
-    assert layer_importance(trained, x, to_categorical(y, 10), n_repeats=3, seed=0) == table
+    assert layer_importance(trained, x, to_categorical(y, 10), n_repeats=3, seed=0, channel_fraction=None) == table
 
 
 def test_channel_fraction_tells_the_layers_apart(trained, sample):
     _, _, x, y = sample
-    whole = layer_importance(trained, x, y, n_repeats=3, seed=0)
-    quarter = layer_importance(trained, x, y, n_repeats=3, seed=0, channel_fraction=0.25)
+    whole = layer_importance(trained, x, y, n_repeats=3, seed=0, channel_fraction=None)
+    quarter = layer_importance(trained, x, y, n_repeats=3, seed=0)        # the default: a quarter
     assert [row.index for row in quarter] == [0, 2, 4]
     assert len({row.mean_drop for row in quarter}) == 3           # no longer all equal
     # Three quarters of every image's channels stay its own: less harm than a whole shuffle.
@@ -161,7 +162,7 @@ def test_layer_importance_by_hand():
     y = predicted.copy()
     y[:10] = (y[:10] + 1) % 10                                    # 40 of 50 right: baseline 0.8
     perm = np.random.default_rng(7).permutation(50)
-    (row,) = layer_importance(model, x, y, n_repeats=1, seed=7, layers=[1])
+    (row,) = layer_importance(model, x, y, n_repeats=1, seed=7, layers=[1], channel_fraction=None)
     assert row.baseline == pytest.approx(0.8)
     assert row.mean_drop == pytest.approx(0.8 - np.mean(predicted[perm] == y))
     assert row.std_drop == 0
@@ -172,13 +173,14 @@ def test_unused_layer_has_zero_importance():
     x = np.random.default_rng(1).normal(size=(40, 8, 8, 1)).astype("float32")
     y = model.predict(x, verbose=0).argmax(axis=1)               # the model's own answers
     assert len(set(y)) > 1
-    used = layer_importance(model, x, y, n_repeats=3, seed=0, layers=[0])[0]
+    used = layer_importance(model, x, y, n_repeats=3, seed=0, layers=[0], channel_fraction=None)[0]
     assert used.baseline == 1 and used.mean_drop > 0
     # Zero kernel in the next conv layer: the first layer's output is multiplied by 0 downstream.
     model.layers[1].params["kernel"][...] = 0
     y = model.predict(x, verbose=0).argmax(axis=1)
-    unused = layer_importance(model, x, y, n_repeats=3, seed=0, layers=[0])[0]
-    assert unused.baseline == 1 and unused.mean_drop == 0 and unused.std_drop == 0
+    for fraction in (None, 0.25):
+        unused = layer_importance(model, x, y, n_repeats=3, seed=0, layers=[0], channel_fraction=fraction)[0]
+        assert unused.baseline == 1 and unused.mean_drop == 0 and unused.std_drop == 0
 
 
 def test_plot_layer_importance():

@@ -45,7 +45,7 @@ else:
     tf = pytest.importorskip("tensorflow")
 
 import minicnn                                              # noqa: E402
-from minicnn import losses, models, optimizers             # noqa: E402
+from minicnn import losses, optimizers, zoo                # noqa: E402
 from minicnn.datasets import load_fashion_mnist, to_categorical  # noqa: E402
 from minicnn.keras_bridge import from_keras, to_keras      # noqa: E402
 
@@ -80,7 +80,7 @@ def variant(name, head="as built", optimizer=None, dropout=None, seed=0):
     Biases are set to small random values so that they take part in the sums.
     """
     minicnn.set_random_seed(seed)
-    built = models.get(name)()
+    built = zoo.get(name)()
     config = built.get_config()
     for layer in config["layers"]:
         if layer["class_name"] == "Dropout" and dropout is not None:
@@ -192,9 +192,9 @@ def test_fit_ends_at_keras_weights(name, optimizer, floatx, images):
 
 
 # ----------------------------------------------------------------------------- the bridge
-@pytest.mark.parametrize("name", models.list_models())
+@pytest.mark.parametrize("name", zoo.list_models())
 def test_round_trip_keeps_config_weights_and_compile_settings(name):
-    model = models.get(name)()
+    model = zoo.get(name)()
     twin = to_keras(model)
     assert [layer.name for layer in twin.layers] == [layer.name for layer in model.layers]
     assert twin.name == model.name and twin.input_shape == (None, *model.input_shape)
@@ -317,11 +317,11 @@ def test_use_bias_false_round_trips():
 def test_missing_keras_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "keras", None)          # "import keras" now raises ImportError
     with pytest.raises(ImportError, match=r'pip install "minicnn\[keras\]"'):
-        to_keras(models.simple_cnn())
+        to_keras(zoo.simple_cnn())
 
 
 def test_importing_minicnn_does_not_import_keras():
-    code = ("import sys, minicnn, minicnn.keras_bridge, minicnn.compare; "
+    code = ("import sys, minicnn, minicnn.keras_bridge, minicnn.runs.compare; "
             "print(sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

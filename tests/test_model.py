@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import minicnn
-from minicnn import Sequential, models, optimizers
+from minicnn import Sequential, optimizers, zoo
 from minicnn.callbacks import Callback, EarlyStopping
 from minicnn.layers import (AveragePooling2D, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D,
                             MaxPooling2D, ZeroPadding2D)
@@ -66,7 +66,7 @@ SEED_001_LAYERS = [
 
 
 def test_seed_001_net_has_keras_weight_shapes():
-    model = models.dropout_cnn()
+    model = zoo.dropout_cnn()
     # 320 + 18,496 + 401,536 + 1,290 = 421,642
     assert model.count_params() == 421_642
     assert [w.shape for w in model.get_weights()] == [
@@ -76,7 +76,7 @@ def test_seed_001_net_has_keras_weight_shapes():
 
 
 def test_seed_001_summary_reads_like_keras(fresh_layer_names):
-    model = models.dropout_cnn()
+    model = zoo.dropout_cnn()
     lines = []
     model.summary(print_fn=lines.append)
     text = "\n".join(lines)

@@ -10,8 +10,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from minicnn.evaluation import evaluate_predictions, plot_prediction_grid  # noqa: E402
-from minicnn.report import save_figure, write_report  # noqa: E402
+from minicnn.runs.metrics import evaluate_predictions  # noqa: E402
+from minicnn.runs.plots import plot_prediction_grid  # noqa: E402
+from minicnn.runs.report import save_figure, write_report  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NAMES = ["T-shirt", "Trouser", "Bag"]
@@ -64,7 +65,7 @@ def test_report_file_is_written(report):
     assert os.path.dirname(report["path"]) == str(report["dir"])
     assert os.path.getsize(report["path"]) > 0
     # Nothing half-written is left behind by the atomic write.
-    assert not [name for name in os.listdir(report["dir"]) if name.startswith(".tmp")]
+    assert not [name for name in os.listdir(report["dir"]) if name.startswith(".")]
 
 
 def test_no_outside_resources(report):

@@ -18,7 +18,7 @@ import minicnn
 from minicnn.callbacks import ModelCheckpoint
 from minicnn.layers import Conv2D, Dense, Dropout, Flatten
 from minicnn.optimizers import SGD
-from minicnn.saving import load_model
+from minicnn import load_model
 
 SEED = 11
 
@@ -92,7 +92,7 @@ KILLED_RUN = textwrap.dedent("""
     import os, signal, sys
     import numpy as np
     from minicnn.callbacks import Callback, ModelCheckpoint
-    from minicnn.saving import load_model
+    from minicnn import load_model
 
     folder = sys.argv[1]
     model = load_model(os.path.join(folder, "initial.minicnn"))

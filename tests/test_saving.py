@@ -1,4 +1,4 @@
-"""Tests for minicnn.saving: exact round trips, atomic saves, and every kind of bad file refused.
+"""Tests for minicnn.io (the model file): exact round trips, atomic saves, and every kind of bad file refused.
 
 The refusal tests use a *canary*: a pickle whose ``__reduce__`` tells the
 unpickler to call ``open(path, "w")``. If anything ever unpickled it, the
@@ -19,10 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import minicnn
-from minicnn import backend, models
+from minicnn import backend, zoo
 from minicnn.layers import Conv2D, Dense, Dropout, Flatten
 from minicnn.optimizers import SGD
-from minicnn.saving import FORMAT_VERSION, ModelFileError, load_model, save_model
+from minicnn.io.model_file import FORMAT_VERSION, ModelFileError, save_model
+from minicnn.io.model_loader import load_model
 
 KERNEL = "weights/00_conv2d/kernel.npy"
 
@@ -144,7 +145,7 @@ def test_untrained_and_uncompiled_models_round_trip(tmp_path):
 
 
 def test_zoo_model_round_trips(tmp_path):
-    model = models.dropout_cnn()
+    model = zoo.dropout_cnn()
     restored = load_model(model.save(tmp_path / "zoo"))
     assert_same_model(model, restored)
     assert restored.count_params() == 421642 and restored.name == "dropout_cnn"

@@ -1,4 +1,4 @@
-"""Fashion-MNIST for minicnn: find or download it, read it, and shape it for a model.
+"""Fashion-MNIST for minicnn: find or download it, read it, shape it for a model, look at it.
 
 The pieces, one module each:
 
@@ -6,15 +6,21 @@ The pieces, one module each:
 - ``files``: where the four files are looked for, the download, the checksums;
 - ``fashion``: :func:`load_fashion_mnist` and the ``to_model_input`` /
   ``to_categorical`` helpers;
-- ``sample``: the small sample bundled with the package;
+- ``sample``: the small sample bundled with the package (``fashion_mnist_sample.npz``),
+  made by ``make_sample``;
+- ``explore`` (with ``correlation``): class balance, pixel statistics, mean images,
+  pixel correlations, PCA (they need matplotlib and scikit-learn);
 - ``cli``: what ``python datasets.py fetch|verify|info`` runs.
-"""
-from .fashion import (CLASS_NAMES, load_fashion_mnist, load_files, to_categorical,
-                      to_model_input)
-from .files import DataNotFoundError, find_files, locate_data
-from .idx import read_idx, write_idx
-from .sample import load_sample
 
-__all__ = ["CLASS_NAMES", "DataNotFoundError", "find_files", "load_fashion_mnist",
-           "load_files", "load_sample", "locate_data", "read_idx", "to_categorical",
-           "to_model_input", "write_idx"]
+Each module is imported when first used, so ``import minicnn.datasets`` stays light.
+"""
+from .._lazy import attach
+
+__getattr__, __dir__ = attach(__name__, __path__, {
+    "CLASS_NAMES": "fashion", "load_fashion_mnist": "fashion", "load_files": "fashion",
+    "to_categorical": "fashion", "to_model_input": "fashion", "to_unit_range": "fashion", "as_unit_images": "fashion",
+    "DataNotFoundError": "files", "find_files": "files", "locate_data": "files",
+    "read_idx": "idx", "write_idx": "idx", "load_sample": "sample"})
+
+__all__ = ["as_unit_images", "CLASS_NAMES", "DataNotFoundError", "find_files", "load_fashion_mnist", "load_files", "load_sample",
+           "locate_data", "read_idx", "to_categorical", "to_model_input", "to_unit_range", "write_idx"]

@@ -127,7 +127,7 @@ def cmd_verify(args):
 
 
 def cmd_info(args):
-    from ..explore import class_balance, pixel_statistics  # explore pulls in matplotlib
+    from .explore import class_balance, pixel_statistics  # explore pulls in matplotlib
     if args.sample:
         from .sample import SAMPLE_PATH, load_sample
         print(f"Bundled sample: {SAMPLE_PATH}")

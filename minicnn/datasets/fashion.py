@@ -87,7 +87,17 @@ def to_model_input(x):
         raise ValueError("to_model_input expects uint8 images of shape (N, H, W), as "
                          f"load_fashion_mnist returns them. Received {x.dtype} of shape "
                          f"{x.shape}; if they are already floats, they are already converted.")
-    return (x.reshape(*x.shape[:3], 1) / 255.0).astype(floatx())
+    return to_unit_range(x.reshape(*x.shape[:3], 1)).astype(floatx())
+
+
+def to_unit_range(images):
+    """Pixel values on the [0, 1] scale, as float64: the one place uint8 becomes [0, 1].
+
+    uint8 images (0..255) are divided by 255, the largest pixel value; images in
+    any other dtype are taken to be on the [0, 1] scale already. Any shape.
+    """
+    images = np.asarray(images)
+    return images / 255.0 if images.dtype == np.uint8 else images.astype(np.float64)
 
 
 def to_categorical(y, num_classes=None):
@@ -133,3 +143,18 @@ def to_categorical(y, num_classes=None):
     one_hot = np.zeros((len(y), num_classes), dtype=floatx())
     one_hot[np.arange(len(y)), y] = 1
     return one_hot
+
+
+def as_unit_images(x):
+    """``x`` as float64 images ``(N, H, W)`` in [0, 1], whichever of the two layouts it came in:
+    as loaded, ``(N, H, W)`` uint8, or as fed to a model, ``(N, H, W, 1)`` floats in [0, 1]."""
+    x = np.asarray(x)
+    if x.ndim == 4 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim != 3:
+        raise ValueError("Expected images of shape (N, H, W) or (N, H, W, 1). "
+                         f"Received shape {x.shape}.")
+    if x.dtype != np.uint8 and x.size and (x.min() < 0 or x.max() > 1):
+        raise ValueError(f"Float images must be in [0, 1]; received values in [{x.min()}, "
+                         f"{x.max()}]. Pass the uint8 images, or divide by 255 first.")
+    return to_unit_range(x)

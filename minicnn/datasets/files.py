@@ -22,11 +22,11 @@ import hashlib
 import http.client
 import os
 import sys
-import tempfile
 import urllib.request
 import warnings
 from pathlib import Path
 
+from ..io.atomic import replacing
 from .idx import GZIP_MAGIC, decompress_if_gzipped
 
 NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
@@ -194,8 +194,8 @@ def download_files(dest, base_url, checksums=None, verbose=True, timeout=60):
     """Download the missing ones of the four ``name.gz`` files from ``base_url`` into ``dest``.
 
     Each file is written to a temporary file in ``dest``, checked, and only then
-    renamed into place with ``os.replace`` (atomic on one file system): an
-    interrupted or corrupt download leaves nothing behind.
+    renamed into place (:func:`minicnn.io.atomic.replacing`): an interrupted or
+    corrupt download leaves nothing behind.
     """
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
@@ -210,25 +210,20 @@ def download_files(dest, base_url, checksums=None, verbose=True, timeout=60):
 
 
 def _download_one(url, target, name, checksums, timeout):
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
-            announced = response.headers.get("Content-Length")
-            received = _copy(response, out)
-        # http.client returns a short body without complaint when the server hangs up early.
-        if announced is not None and received != int(announced):
-            raise OSError(f"{url}: transfer interrupted after {received} of {announced} bytes")
-        with open(tmp, "rb") as f:
-            if f.read(2) != GZIP_MAGIC:
-                raise ValueError(f"{url} did not send a gzip file")
-        check_checksum(tmp, name, checksums, shown_as=url)
-        os.chmod(tmp, 0o644)  # mkstemp makes owner-only files; this data is public
-        os.replace(tmp, target)
+        with replacing(target) as tmp:   # only a complete, checked download becomes ``target``
+            with open(tmp, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+                announced = response.headers.get("Content-Length")
+                received = _copy(response, out)
+            # http.client returns a short body without complaint when the server hangs up early.
+            if announced is not None and received != int(announced):
+                raise OSError(f"{url}: transfer interrupted after {received} of {announced} bytes")
+            with open(tmp, "rb") as f:
+                if f.read(2) != GZIP_MAGIC:
+                    raise ValueError(f"{url} did not send a gzip file")
+            check_checksum(tmp, name, checksums, shown_as=url)
     except http.client.HTTPException as err:  # not an OSError, so convert it
         raise OSError(f"{url}: {err!r}") from err
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _copy(response, out, chunk=1 << 20):

@@ -7,32 +7,27 @@
 ``training_curves.png``        accuracy and loss per epoch (training runs only)
 ``confusion_matrix.png``       counts; ``confusion_matrix_normalized.png``: recall
 ``prediction_grid.png``        8 random test images, green right, red wrong
+``training_health.png``        per layer and epoch: update/weight ratio, gradient and
+                               weight norms, dead ReLUs, activations (``recorder.json``)
 ``report.html``                all of the above on one self-contained page
 =============================  ===================================================
 """
 from pathlib import Path
 
-import numpy as np
-
-from .datasets import CLASS_NAMES
-from .evaluation import (classification_report_text, evaluate_predictions, plot_confusion_matrix,
-                         plot_prediction_grid, plot_training_curves)
-from .losses import log_softmax
-from .pipeline import write_json
+from ..datasets.fashion import CLASS_NAMES
+from ..interpret.recorder import health_advice, plot_training_health
+from ..io.atomic import write_json, write_text
+from ..losses import class_probabilities
+from .metrics import classification_report_text, evaluate_predictions
+from .plots import plot_confusion_matrix, plot_prediction_grid, plot_training_curves
 from .report import save_figure, write_report
 
 GRID_IMAGES = 8
 # Headings in report.html; write_report places "training_curves" and "confusion_matrix"
 # itself and the others in the order given here.
 NORMALIZED_HEADING = "Confusion matrix, rows normalised (the diagonal is each class's recall)"
+HEALTH_HEADING = "What each layer did during training (the training recorder)"
 GRID_HEADING = f"Predictions on {GRID_IMAGES} random test images (green: right, red: wrong)"
-
-
-def probabilities_of(model, outputs):
-    """Class probabilities from the model's outputs: a logits head gets its softmax applied."""
-    if getattr(model.loss, "from_logits", False):
-        return np.exp(log_softmax(outputs.astype(np.float64)))
-    return outputs
 
 
 def score_model(model, x, targets, batch_size=500, verbose=1):
@@ -40,15 +35,16 @@ def score_model(model, x, targets, batch_size=500, verbose=1):
     outputs = model.predict(x, batch_size=batch_size, verbose=int(verbose == 1))
     scores = model.evaluate(x, targets, batch_size=batch_size, verbose=0)
     test_loss = scores[0] if isinstance(scores, list) else scores
-    return probabilities_of(model, outputs), float(test_loss)
+    return class_probabilities(model, outputs), float(test_loss)
 
 
-def write_outputs(out, model, scores, test_set, info, history=None):
+def write_outputs(out, model, scores, test_set, info, history=None, recorder=None):
     """Write every file of the table above into ``out``; returns the metrics dict.
 
     ``scores`` is what :func:`score_model` returns, ``test_set`` the raw
     ``(images (N, 28, 28) uint8, labels (N,))``, ``info`` the run facts to add
-    to the metrics, ``history`` the per-epoch logs (None: no training curves).
+    to the metrics, ``history`` the per-epoch logs (None: no training curves),
+    ``recorder`` the ``TrainingRecorder.records`` of the run (None: no layer health).
     """
     out = Path(out)
     probabilities, test_loss = scores
@@ -57,12 +53,15 @@ def write_outputs(out, model, scores, test_set, info, history=None):
     metrics = {"test_accuracy": metrics["accuracy"], **metrics, **info}
     write_json(out / "metrics.json", metrics)
     predicted = probabilities.argmax(axis=1)
-    (out / "classification_report.txt").write_text(
-        classification_report_text(labels, predicted, CLASS_NAMES))
+    write_text(out / "classification_report.txt", classification_report_text(labels, predicted, CLASS_NAMES))
     figures = save_figures(out, metrics, history, images, labels, probabilities, info.get("seed"))
+    notes = {}
+    if recorder and recorder.get("epochs"):
+        figures[HEALTH_HEADING] = save_figure(plot_training_health(recorder), out / "training_health.png")
+        notes[HEALTH_HEADING] = [entry["text"] for entry in health_advice(recorder)]
     write_report(out, title=f"minicnn: {info['model']} on Fashion-MNIST",
                  summary_text=summary_with_run_facts(model, metrics), metrics=metrics,
-                 figures=figures)
+                 figures=figures, notes=notes)
     return metrics
 
 

@@ -4,8 +4,9 @@ The page holds everything inside itself: images are PNGs embedded as base64
 ``data:`` URIs and the CSS is inline, so ``report.html`` can be mailed, opened
 offline or archived without a folder of pictures beside it::
 
-    from minicnn.evaluation import evaluate_predictions, plot_prediction_grid
-    from minicnn.report import write_report
+    from minicnn.runs.metrics import evaluate_predictions
+    from minicnn.runs.plots import plot_prediction_grid
+    from minicnn.runs.report import write_report
 
     metrics = evaluate_predictions(y_test, probabilities, class_names, loss=test_loss)
     grid = plot_prediction_grid(x_test, y_test, probabilities.argmax(1), class_names, seed=4)
@@ -18,12 +19,12 @@ import base64
 import html
 import os
 import re
-import tempfile
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from minicnn.evaluation import plot_confusion_matrix, plot_training_curves
+from ..io.atomic import replacing, write_text
+from .plots import plot_confusion_matrix, plot_training_curves
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"  # the first 8 bytes of every PNG file
 
@@ -54,33 +55,12 @@ img { display: block; max-width: 100%; height: auto; margin: .5rem 0; }
 """
 
 
-# ----------------------------------------------------------------------------
-# Writing files safely
-# ----------------------------------------------------------------------------
-def _replace_atomically(path, write):
-    """Call ``write(temp_path)``, then move the finished file onto ``path``.
-
-    The temp file lives in the same folder, so ``os.replace`` is a rename and a
-    reader never sees a half-written file, even if the program dies midway.
-    """
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temp_path = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
-    os.close(handle)
-    try:
-        write(temp_path)
-        os.chmod(temp_path, 0o644)  # mkstemp makes it private (0o600); a report is for sharing
-        os.replace(temp_path, path)
-    except BaseException:
-        os.unlink(temp_path)
-        raise
-    return path
-
-
 def save_figure(fig, path):
     """Write ``fig`` as a PNG (100 dpi, tight bounding box), then close it.
 
-    Closing frees the figure's memory: pyplot keeps every open figure alive,
-    and a long notebook would otherwise pile them up.
+    The file is written atomically (:mod:`minicnn.io.atomic`). Closing frees a
+    figure made with pyplot: pyplot keeps every open figure alive, and a long
+    notebook would otherwise pile them up (minicnn's own figures are not pyplot's).
 
     Returns
     -------
@@ -90,8 +70,8 @@ def save_figure(fig, path):
     if not isinstance(fig, Figure):
         raise TypeError(f"save_figure needs a matplotlib Figure. Received {type(fig).__name__}.")
     path = os.fspath(path)
-    _replace_atomically(path, lambda temp: fig.savefig(temp, format="png", dpi=100,
-                                                        bbox_inches="tight"))
+    with replacing(path) as temp:
+        fig.savefig(temp, format="png", dpi=100, bbox_inches="tight")
     plt.close(fig)
     return path
 
@@ -190,7 +170,7 @@ def _all_figures(metrics, history, figures):
     return {name: figures[name] for name in known + [n for n in figures if n not in known]}
 
 
-def write_report(out_dir, *, title, summary_text, metrics, history=None, figures=None):
+def write_report(out_dir, *, title, summary_text, metrics, history=None, figures=None, notes=None):
     """Write ``out_dir/report.html`` (and the PNGs it embeds) and return its path.
 
     Parameters
@@ -202,13 +182,15 @@ def write_report(out_dir, *, title, summary_text, metrics, history=None, figures
     summary_text : str
         The model's ``summary()`` text, shown as a preformatted block.
     metrics : dict
-        As returned by :func:`minicnn.evaluation.evaluate_predictions`.
+        As returned by :func:`minicnn.runs.metrics.evaluate_predictions`.
     history : dict or History, optional
         Keras-style per-epoch ``loss``/``accuracy`` (and ``val_*``); drawn as
         training curves unless ``figures`` already has ``"training_curves"``.
     figures : dict of str -> Figure or PNG path, optional
         Extra figures, e.g. ``{"prediction_grid": fig}``. Each Figure is saved
         as ``out_dir/<name>.png`` with :func:`save_figure` and then closed.
+    notes : dict of str -> list of str, optional
+        Paragraphs shown above the figure of the same name.
 
     Returns
     -------
@@ -225,7 +207,7 @@ def write_report(out_dir, *, title, summary_text, metrics, history=None, figures
     missing = [key for key in REQUIRED_METRICS if key not in metrics]
     if missing:
         raise ValueError(f"metrics is missing {missing}. Received keys {sorted(metrics)}; "
-                         "build it with minicnn.evaluation.evaluate_predictions(...).")
+                         "build it with minicnn.runs.metrics.evaluate_predictions(...).")
     out_dir = os.fspath(out_dir)
     os.makedirs(out_dir, exist_ok=True)
     images = {name: _png_bytes(name, figure, out_dir)
@@ -237,12 +219,8 @@ def write_report(out_dir, *, title, summary_text, metrics, history=None, figures
                                                             images.pop("training_curves"))))
     sections.append(_section("Test metrics", _metrics_html(metrics)))
     for name, png in images.items():
-        sections.append(_section(STANDARD_FIGURES.get(name, name), _image(name, png)))
+        text = "".join(f"<p>{_esc(note)}</p>\n" for note in (notes or {}).get(name, ()))
+        sections.append(_section(STANDARD_FIGURES.get(name, name), text + _image(name, png)))
 
     path = os.path.join(out_dir, "report.html")
-    page = _page(title, sections)
-
-    def write(temp_path):
-        with open(temp_path, "w", encoding="utf-8") as f:
-            f.write(page)
-    return _replace_atomically(path, write)
+    return write_text(path, _page(title, sections))

@@ -1,7 +1,7 @@
-"""The command line: ``python -m minicnn train | evaluate | list-models | compare``.
+"""The command line: ``python -m minicnn train | evaluate | list-models | compare | explain | summary``.
 
 Each subcommand reads its options here and hands them to a plain function
-(``minicnn.pipeline.train``, ``evaluate_file``, ...), so everything the
+(``minicnn.runs.pipeline.train``, ``evaluate_file``, ...), so everything the
 command does can also be done from Python. :func:`main` turns the errors a
 user can fix into a one-paragraph message and an exit code instead of a
 traceback: 2 for a wrong option, 1 for missing or damaged data, 130 for Ctrl-C.
@@ -12,8 +12,9 @@ import sys
 import warnings
 from pathlib import Path
 
-from . import models, pipeline
-from .saving import ModelFileError
+from .. import zoo
+from ..io.model_file import ModelFileError
+from . import inspect_commands, pipeline
 
 EXAMPLES = """\
 examples:
@@ -23,6 +24,8 @@ examples:
   python -m minicnn train --out runs/big --resume continue an interrupted run
   python -m minicnn evaluate runs/big/model.minicnn
   python -m minicnn list-models
+  python -m minicnn explain runs/big --out big.html   what each layer does, in a browser
+  python -m minicnn summary runs/big/model.minicnn    the model card
 """
 
 TRAIN_EXAMPLES = """\
@@ -44,9 +47,9 @@ examples:
 
 def model_name(text):
     """argparse type for --model: a zoo name, else the list of known ones."""
-    if text not in models.list_models():
+    if text not in zoo.list_models():
         raise argparse.ArgumentTypeError(
-            f"unknown model {text!r}. Known models: {', '.join(models.list_models())} "
+            f"unknown model {text!r}. Known models: {', '.join(zoo.list_models())} "
             "(python -m minicnn list-models describes them).")
     return text
 
@@ -82,7 +85,7 @@ def add_train_parser(sub):
                            "on the test set and write every result into one folder.",
                            epilog=TRAIN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     train.add_argument("--model", type=model_name, metavar="NAME",
-                       help=f"one of {', '.join(models.list_models())} (default: dropout_cnn)")
+                       help=f"one of {', '.join(zoo.list_models())} (default: dropout_cnn)")
     train.add_argument("--epochs", type=positive_int, metavar="N",
                        help="train up to this epoch (default: the model's recipe)")
     train.add_argument("--batch-size", type=positive_int, metavar="N",
@@ -119,7 +122,7 @@ def add_evaluate_parser(sub):
 
 
 def add_compare_parser(sub):
-    """``compare`` belongs to minicnn.compare, imported only when the command is used.
+    """``compare`` belongs to minicnn.runs.compare, imported only when the command is used.
 
     Its options are parsed in a second step by :func:`run_compare`, so a missing
     or broken compare module never stops ``train`` or ``list-models``.
@@ -138,6 +141,7 @@ def build_parser():
     listing = sub.add_parser("list-models", help="the zoo: names, seed projects, sizes, recipes")
     listing.set_defaults(run=run_list_models)
     add_compare_parser(sub)
+    inspect_commands.add_parsers(sub, positive_int, add_data_arguments)   # explain, summary
     return parser
 
 
@@ -176,7 +180,7 @@ def run_compare(args):
         if err.name != f"{__package__}.compare":
             raise  # compare exists but something it needs is missing: show that
         return _fail("compare is not available in this version of minicnn "
-                     "(minicnn/compare.py is missing).", 2)
+                     "(minicnn/runs/compare.py is missing).", 2)
     parser = argparse.ArgumentParser(prog="python -m minicnn compare",
                                      description="Train several models and compare them.")
     compare.add_compare_arguments(parser)
@@ -188,8 +192,8 @@ def list_models_text():
     header = ("model", "seed", "params", "epochs", "batch", "validation", "loss")
     split = f"{pipeline.DEFAULT_VALIDATION_SPLIT:.0%} split"
     rows = []
-    for name in models.list_models():
-        builder = models.get(name)
+    for name in zoo.list_models():
+        builder = zoo.get(name)
         recipe, model = builder.training, builder()
         rows.append((name, recipe["seed_project"], f"{model.count_params():,}", recipe["epochs"],
                      recipe["batch_size"], "test set" if recipe["validate_on_test"] else split,

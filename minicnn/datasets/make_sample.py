@@ -2,8 +2,8 @@
 
 Run it from anywhere the full data can be found::
 
-    python -m minicnn.data.make_sample            # 160 train + 40 test per class
-    python -m minicnn.data.make_sample --help
+    python -m minicnn.datasets.make_sample            # 160 train + 40 test per class
+    python -m minicnn.datasets.make_sample --help
 
 The draw is seeded, so the same data gives the same sample byte for byte. The
 file also stores which rows of the real data were taken (``train_indices``,
@@ -13,8 +13,9 @@ import argparse
 
 import numpy as np
 
-from minicnn.datasets import load_fashion_mnist
-from minicnn.datasets.sample import SAMPLE_PATH
+from ..io.atomic import replacing
+from .fashion import load_fashion_mnist
+from .sample import SAMPLE_PATH
 
 SEED = 3
 
@@ -49,10 +50,11 @@ def make_sample(out=SAMPLE_PATH, train_per_class=160, test_per_class=40, seed=SE
     rng = np.random.default_rng(seed)
     train_rows = balanced_indices(y_train, train_per_class, rng)
     test_rows = balanced_indices(y_test, test_per_class, rng)
-    np.savez_compressed(out, x_train=x_train[train_rows], y_train=y_train[train_rows],
-                        x_test=x_test[test_rows], y_test=y_test[test_rows],
-                        train_indices=train_rows.astype(np.uint16),
-                        test_indices=test_rows.astype(np.uint16), seed=np.int64(seed))
+    with replacing(out) as temp, open(temp, "wb") as file:   # a file object: savez adds no ".npz"
+        np.savez_compressed(file, x_train=x_train[train_rows], y_train=y_train[train_rows],
+                            x_test=x_test[test_rows], y_test=y_test[test_rows],
+                            train_indices=train_rows.astype(np.uint16),
+                            test_indices=test_rows.astype(np.uint16), seed=np.int64(seed))
     return out
 
 

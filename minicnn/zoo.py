@@ -4,10 +4,10 @@ Each builder returns a compiled ``Sequential`` for 28x28x1 inputs and carries
 the seed project's settings in ``builder.training`` (epochs, batch size, whether
 the test set served as validation data)::
 
-    >>> from minicnn import models
-    >>> models.list_models()
+    >>> from minicnn import zoo
+    >>> zoo.list_models()
     ['cnn_32_64_128', 'cnn_32_64_64', 'dropout_cnn', 'gap_cnn', 'simple_cnn']
-    >>> builder = models.get("dropout_cnn")
+    >>> builder = zoo.get("dropout_cnn")
     >>> builder.training["epochs"], builder.training["batch_size"]
     (5, 300)
     >>> builder().count_params()

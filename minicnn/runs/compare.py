@@ -1,6 +1,6 @@
 """Train one network in minicnn and in Keras from the same start, and compare them side by side.
 
-    >>> from minicnn.compare import compare, format_table
+    >>> from minicnn.runs.compare import compare, format_table
     >>> result = compare("dropout_cnn", epochs=1, sample=True, out_dir="runs/compare")  # doctest: +SKIP
     >>> print(format_table(result))                                                      # doctest: +SKIP
 
@@ -34,20 +34,18 @@ import argparse
 import importlib.util
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
-from . import models
+from .. import zoo
+from ..io.atomic import write_json
 
 LIBRARIES = ("minicnn", "keras")
 KERAS_HINT = 'pip install "minicnn[keras]"'
-EVAL_BATCH = 500
 
 
 # ============================================================================ the parent process
@@ -55,7 +53,7 @@ def compare(model_name="dropout_cnn", epochs=None, batch_size=None, sample=False
             out_dir=None, seed=0, verbose=True):
     """Train ``model_name`` in both libraries and return the measurements as a dict.
 
-    ``epochs`` and ``batch_size`` default to the model's recipe (``models.get(name).training``).
+    ``epochs`` and ``batch_size`` default to the model's recipe (``zoo.get(name).training``).
     ``sample=True`` uses the bundled 1,600-image sample; otherwise Fashion-MNIST is
     found as ``load_fashion_mnist(data_path)`` finds it. Writes ``compare.json`` and
     ``compare.png`` (the training curves) into ``out_dir`` (default ``runs/compare-<model>``).
@@ -63,7 +61,7 @@ def compare(model_name="dropout_cnn", epochs=None, batch_size=None, sample=False
     if importlib.util.find_spec("keras") is None:
         raise ImportError(f"compare trains the model in Keras too, which is not installed. "
                           f"Install it with: {KERAS_HINT}")
-    builder = models.get(model_name)
+    builder = zoo.get(model_name)
     spec = {"model": model_name, "seed": int(seed), "sample": bool(sample),
             "data_path": None if data_path is None else str(data_path),
             "epochs": _positive("epochs", builder.training["epochs"] if epochs is None else epochs),
@@ -97,7 +95,7 @@ def _positive(name, value):
 
 def _initial_weights(builder, seed, work):
     """Build the minicnn model from ``seed`` and save its starting weights for both workers."""
-    from .backend import set_random_seed
+    from ..backend import set_random_seed
     set_random_seed(seed)
     path = work / "initial_weights.npz"
     np.savez(path, *builder().get_weights())
@@ -109,8 +107,8 @@ def _run_worker(library, spec, work, verbose):
     spec_path = work / f"{library}_spec.json"
     spec_path.write_text(json.dumps({**spec, "out": str(work / library)}))
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3")}
-    command = [sys.executable, "-c", "import sys; from minicnn.compare import _worker; "
-               "_worker(sys.argv[1], sys.argv[2])", library, str(spec_path)]
+    command = [sys.executable, "-c", "import sys; from minicnn.runs.compare_worker import work; "
+               "work(sys.argv[1], sys.argv[2])", library, str(spec_path)]
     if verbose:
         print(f"training {spec['model']} in {library} ({spec['epochs']} epochs) ...", flush=True)
     # The progress lines (stdout) are shown when verbose; stderr, where TensorFlow
@@ -125,98 +123,11 @@ def _run_worker(library, spec, work, verbose):
 
 def _write_outputs(result, out_dir):
     """``compare.json`` and ``compare.png`` in ``out_dir``."""
-    import matplotlib.pyplot as plt
+    from .report import save_figure          # matplotlib: only once there is something to draw
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "compare.json").write_text(json.dumps(result, indent=2) + "\n")
-    figure = plot_curves(result)
-    figure.savefig(out_dir / "compare.png", dpi=100, bbox_inches="tight")
-    plt.close(figure)
+    write_json(out_dir / "compare.json", result)
+    save_figure(plot_curves(result), out_dir / "compare.png")
     result["files"] = [str(out_dir / "compare.json"), str(out_dir / "compare.png")]
-
-
-# ============================================================================ the workers
-def _worker(library, spec_path):
-    """Runs in the subprocess: load, train epoch by epoch, measure, write ``<out>.json/.npz``."""
-    spec = json.loads(Path(spec_path).read_text())
-    if library == "keras":
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        import keras
-        keras.utils.set_random_seed(spec["seed"])
-    from .datasets import load_fashion_mnist, to_categorical, to_model_input
-    from .losses import SparseCategoricalCrossentropy
-    from .training import epoch_rng
-
-    (x_train, y_train), (x_test, y_test) = load_fashion_mnist(spec["data_path"], sample=spec["sample"])
-    x_train, x_test = to_model_input(x_train), to_model_input(x_test)
-    model = models.get(spec["model"])()
-    with np.load(spec["weights"]) as saved:
-        model.set_weights([saved[key] for key in saved.files])
-    if not isinstance(model.loss, SparseCategoricalCrossentropy):        # one-hot targets
-        y_train, y_test = to_categorical(y_train, 10), to_categorical(y_test, 10)
-    if library == "keras":
-        from .keras_bridge import to_keras
-        model = to_keras(model)
-    baseline = _rss_now_mb()
-    initial = model.predict(x_test, batch_size=EVAL_BATCH, verbose=0)
-    curves = {"loss": [], "accuracy": [], "test_loss": [], "test_accuracy": [], "seconds": []}
-    for epoch in range(spec["epochs"]):
-        order = epoch_rng(spec["seed"], epoch).permutation(len(x_train))
-        x_epoch, y_epoch = x_train[order], y_train[order]
-        extra = {"seed": spec["seed"]} if library == "minicnn" else {}
-        start = time.perf_counter()
-        logs = model.fit(x_epoch, y_epoch, epochs=epoch + 1, initial_epoch=epoch, batch_size=spec["batch_size"],
-                         shuffle=False, verbose=0, **extra).history
-        curves["seconds"].append(time.perf_counter() - start)
-        del x_epoch, y_epoch
-        test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=EVAL_BATCH, verbose=0)
-        for key, value in (("loss", logs["loss"][-1]), ("accuracy", logs["accuracy"][-1]),
-                           ("test_loss", test_loss), ("test_accuracy", test_accuracy)):
-            curves[key].append(float(value))
-        print(f"  {library} epoch {epoch + 1}/{spec['epochs']}: {curves['seconds'][-1]:.1f} s, loss "
-              f"{curves['loss'][-1]:.4f}, test accuracy {curves['test_accuracy'][-1]:.4f}", flush=True)
-    final = model.predict(x_test, batch_size=EVAL_BATCH, verbose=0)
-    np.savez(spec["out"] + ".npz", initial=initial, final=final)
-    summary = _summary(library, curves, len(x_train), len(x_test), baseline)
-    Path(spec["out"] + ".json").write_text(json.dumps({**summary, "predictions": spec["out"] + ".npz"}))
-
-
-def _rss_now_mb():
-    """Resident memory of this process now (Linux /proc), in MB; None elsewhere."""
-    try:
-        with open("/proc/self/status") as status:
-            line = next(l for l in status if l.startswith("VmRSS:"))
-        return int(line.split()[1]) / 1024
-    except (OSError, StopIteration):
-        return None
-
-
-def _peak_rss_mb():
-    """Peak resident memory of this process so far: ru_maxrss is kB on Linux, bytes on macOS."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
-
-
-def _summary(library, curves, n_train, n_test, baseline):
-    """The per-library numbers of the table from the per-epoch curves."""
-    seconds = curves["seconds"]
-    steady = float(np.median(seconds[1:])) if len(seconds) > 1 else None
-    return {"library": library, "version": _version(library), "n_train": n_train, "n_test": n_test,
-            "seconds_first_epoch": seconds[0], "seconds_per_epoch": steady,
-            "images_per_second": n_train / (steady or seconds[0]),
-            "peak_rss_mb": _peak_rss_mb(), "baseline_rss_mb": baseline,
-            "final_train_loss": curves["loss"][-1], "final_train_accuracy": curves["accuracy"][-1],
-            "test_loss": curves["test_loss"][-1], "test_accuracy": curves["test_accuracy"][-1],
-            "curves": curves}
-
-
-def _version(library):
-    if library == "keras":
-        import keras
-        import tensorflow
-        return f"keras {keras.__version__}, tensorflow {tensorflow.__version__}"
-    import numba
-    from . import __version__
-    return f"minicnn {__version__}, numpy {np.__version__}, numba {numba.__version__}"
 
 
 # ============================================================================ presenting
@@ -253,9 +164,10 @@ def format_table(result):
 
 def plot_curves(result):
     """Training loss and train/test accuracy per epoch for both libraries; returns the Figure."""
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
-    figure, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
+    figure = Figure(figsize=(11, 4))
+    ax_loss, ax_acc = figure.subplots(1, 2)
     for library, color in zip(LIBRARIES, ("tab:blue", "tab:orange")):
         curves = result["libraries"][library]["curves"]
         epochs = np.arange(1, len(curves["loss"]) + 1)
@@ -277,7 +189,7 @@ def plot_curves(result):
 # ============================================================================ command line
 def add_compare_arguments(parser):
     """The options of ``python -m minicnn compare``."""
-    parser.add_argument("--model", default="dropout_cnn", choices=models.list_models(),
+    parser.add_argument("--model", default="dropout_cnn", choices=zoo.list_models(),
                         help="zoo architecture to train in both libraries (default: dropout_cnn)")
     parser.add_argument("--epochs", type=int, default=None, help="default: the model's recipe")
     parser.add_argument("--batch-size", type=int, default=None, help="default: the model's recipe")

@@ -3,13 +3,13 @@
 A training run, step by step (:func:`train`):
 
 1. settle the run's settings: the command line, else the model's recipe in
-   ``minicnn.models`` (on ``--resume``: the run's own ``config.json``);
+   ``minicnn.zoo`` (on ``--resume``: the run's own ``config.json``);
 2. load Fashion-MNIST and scale it with ``to_model_input``;
 3. build the model (``set_random_seed(seed)`` first, so the starting weights
    are reproducible), or load ``checkpoint.minicnn`` when resuming;
 4. ``fit``, saving ``checkpoint.minicnn`` and ``history.json`` after every epoch;
 5. score the model on the test set and write every output file
-   (:mod:`minicnn.run_outputs`).
+   (:mod:`minicnn.runs.outputs`).
 
 Why resuming gives exactly the weights of an uninterrupted run: epoch ``e``
 draws its shuffling and dropout masks from ``default_rng([seed, e])`` alone,
@@ -19,19 +19,20 @@ replays the same arithmetic. A half-finished epoch is never saved: its
 weights could not be continued exactly.
 """
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from . import backend, models
-from .callbacks import Callback, ModelCheckpoint
-from .datasets import load_files, load_sample, locate_data, to_categorical, to_model_input
-from .datasets.sample import SAMPLE_PATH
-from .losses import SparseCategoricalCrossentropy
-from .saving import load_model
+from .. import backend, zoo
+from ..callbacks import Callback, ModelCheckpoint
+from ..datasets.fashion import load_files, to_categorical, to_model_input
+from ..datasets.files import locate_data
+from ..datasets.sample import SAMPLE_PATH, load_sample
+from ..interpret.recorder import PROBE_IMAGES, RECORDER_FILE, TrainingRecorder
+from ..io.atomic import write_json
+from ..io.model_loader import load_model
+from ..losses import SparseCategoricalCrossentropy
 
 CHECKPOINT = "checkpoint.minicnn"
 MODEL_FILE = "model.minicnn"
@@ -56,7 +57,7 @@ def new_config(model=None, epochs=None, batch_size=None, seed=None, out=None, da
                sample=False, validation_split=None):
     """The settings of a fresh run; every ``None`` falls back to the model's recipe."""
     name = model or DEFAULT_MODEL
-    recipe = models.get(name).training
+    recipe = zoo.get(name).training
     if validation_split is not None:  # asked for: hold out training images, whatever the recipe
         validation = validation_split
     else:
@@ -119,19 +120,6 @@ def targets_for(model, labels):
 
 
 # ----------------------------------------------------------------------------- files
-def write_json(path, data):
-    """Write ``data`` as indented JSON through a temporary file, so a reader never sees half of it."""
-    handle, temp = tempfile.mkstemp(dir=Path(path).parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(handle, "w") as f:
-            json.dump(data, f, indent=2)
-        os.chmod(temp, 0o644)  # mkstemp makes it private; results are for sharing
-        os.replace(temp, path)
-    except BaseException:  # Ctrl-C included: leave no half-written temp file behind
-        os.unlink(temp)
-        raise
-
-
 class HistoryFile(Callback):
     """Keeps ``history.json`` up to date after every epoch, starting from ``previous`` on resume."""
 
@@ -179,7 +167,7 @@ def start_model(config, resume):
     out = Path(config["out"])
     if not resume:
         backend.set_random_seed(config["seed"])
-        return models.get(config["model"])(), {}
+        return zoo.get(config["model"])(), {}
     model = load_model(out / CHECKPOINT)
     history_path = out / HISTORY_FILE
     history = json.loads(history_path.read_text()) if history_path.is_file() else {}
@@ -187,7 +175,7 @@ def start_model(config, resume):
     return model, {key: values[:model.epochs_completed] for key, values in history.items()}
 
 
-def fit_model(model, config, train_data, test_data, history_file, verbose=1):
+def fit_model(model, config, train_data, test_data, history_file, verbose=1, recorder=None):
     """Train up to ``config["epochs"]``, checkpointing every epoch; Ctrl-C -> TrainingInterrupted."""
     out = Path(config["out"])
     checkpoint = Checkpoint(out / CHECKPOINT)
@@ -197,7 +185,7 @@ def fit_model(model, config, train_data, test_data, history_file, verbose=1):
     try:
         model.fit(x, y, epochs=config["epochs"], batch_size=config["batch_size"], seed=config["seed"],
                   initial_epoch=getattr(model, "epochs_completed", 0), shuffle=True,
-                  callbacks=[history_file, checkpoint], verbose=verbose, **validation)
+                  callbacks=[history_file, checkpoint, *filter(None, [recorder])], verbose=verbose, **validation)
     except KeyboardInterrupt:
         raise TrainingInterrupted(interrupted_message(out, checkpoint.save_if_behind(), config)) from None
 
@@ -228,13 +216,17 @@ def train(config, resume=False, verbose=1):
     _say(verbose, f"Training {config['model']} on {len(x_train):,} images from {source}: "
                   f"epochs {getattr(model, 'epochs_completed', 0) + 1}-{config['epochs']}, "
                   f"batch {config['batch_size']}, seed {config['seed']}; writing to {out}")
-    fit_model(model, config, train_data, test_data, history_file, verbose)
+    # What each layer did, per epoch (recorder.json; the report and `minicnn explain` show it).
+    recorder = TrainingRecorder.continuing(train_data[0][:PROBE_IMAGES], out / RECORDER_FILE,
+                                           getattr(model, "epochs_completed", 0))
+    fit_model(model, config, train_data, test_data, history_file, verbose, recorder)
     model.save(out / MODEL_FILE)
-    from .run_outputs import score_model, write_outputs  # imports matplotlib: only when needed
+    from .outputs import score_model, write_outputs  # imports matplotlib: only when needed
     _say(verbose, f"Evaluating on {len(x_test):,} test images")
     scores = score_model(model, *test_data, verbose=verbose)
     info = run_info(config, model, source, history_file.history)
-    return write_outputs(out, model, scores, (x_test, y_test), info, history_file.history)
+    return write_outputs(out, model, scores, (x_test, y_test), info, history_file.history,
+                         recorder=recorder.records)
 
 
 def run_info(config, model, source, history):
@@ -259,7 +251,7 @@ def evaluate_file(model_file, out=None, data=None, sample=False, verbose=1):
     out = Path(out or Path("runs") / f"{model.name}-evaluate-{time.strftime('%Y%m%d-%H%M%S')}")
     out.mkdir(parents=True, exist_ok=True)
     _say(verbose, f"Evaluating {model_file} on {len(x_test):,} test images from {source}")
-    from .run_outputs import score_model, write_outputs
+    from .outputs import score_model, write_outputs
     scores = score_model(model, to_model_input(x_test), targets_for(model, y_test), verbose=verbose)
     info = {"model": model.name, "model_file": str(model_file), "data_source": source,
             "epochs": int(getattr(model, "epochs_completed", 0)), "params": int(model.count_params()),
