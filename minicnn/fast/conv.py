@@ -11,20 +11,6 @@ from .elementwise import FastActivation, column_sums
 SMALL_KERNEL_ENTRIES = 4096   # below this, sum the kernel gradient image by image (see kernel_gradient)
 
 
-@njit(cache=True)
-def receptive_field(x, img, i, j, kh, kw, sh, sw, pad_top, pad_left, window):
-    """Fill ``window`` (KH, KW, C) with what output pixel (i, j) of image ``img`` sees,
-    zeros where the window hangs over the border."""
-    _, h, w, c = x.shape
-    for a in range(kh):
-        row = i * sh + a - pad_top
-        for b in range(kw):
-            col = j * sw + b - pad_left
-            inside = 0 <= row < h and 0 <= col < w
-            for ch in range(c):
-                window[a, b, ch] = x[img, row, col, ch] if inside else 0
-
-
 @njit(parallel=True, cache=True)
 def im2col(x, kh, kw, sh, sw, pad_top, pad_left, oh, ow, cols):
     """Replaces ``im2col(pad_images(x, pads), ...)`` reshaped to rows: fills ``cols``
@@ -35,7 +21,13 @@ def im2col(x, kh, kw, sh, sw, pad_top, pad_left, oh, ow, cols):
     for img in prange(n):
         for i in range(oh):
             for j in range(ow):
-                receptive_field(x, img, i, j, kh, kw, sh, sw, pad_top, pad_left, patches[img, i, j])
+                for a in range(kh):
+                    row = i * sh + a - pad_top
+                    for b in range(kw):
+                        col = j * sw + b - pad_left
+                        inside = 0 <= row < h and 0 <= col < w
+                        for ch in range(c):
+                            patches[img, i, j, a, b, ch] = x[img, row, col, ch] if inside else 0
     return cols
 
 

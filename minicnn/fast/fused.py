@@ -8,8 +8,7 @@ but touches the conv output once in each direction (see ``fused_kernels.py``):
 
 - forward: im2col (the zero padding folded in: windows hanging over the border
   read zeros) -> one matrix product -> one kernel for + bias, ReLU, dropout and
-  max-pool. A one-channel input (the first layer) skips im2col and the product:
-  its convolution is done directly inside that kernel.
+  max-pool.
 - backward: one kernel from the pooled gradient to ``dL/dz``, then the two
   matrix products and col2im, as Conv2D's backward.
 
@@ -24,11 +23,9 @@ import numpy as np
 
 from ..layers import Conv2D, Dropout, MaxPooling2D, ReLU, ZeroPadding2D
 from .conv import col2im, im2col, kernel_gradient
-from .fused_kernels import (direct_conv_relu_dropout_max_pool, direct_conv_weight_gradients,
-                            pool_dropout_relu_backward, relu_dropout_max_pool)
+from .fused_kernels import pool_dropout_relu_backward, relu_dropout_max_pool
 from .pooling import window_args
 
-DIRECT_MAX_CHANNELS = 1      # inputs with at most this many channels take the direct convolution
 INFERENCE_CHUNK = 250        # images per piece at inference: buffers no larger than a training batch's
 
 
@@ -64,9 +61,6 @@ class FusedConvBlock:
         return (*self.conv.kernel_size, *self.conv.strides, top + conv_top, left + conv_left,
                 *self.conv.output_shape[:2])
 
-    def direct(self, x):
-        return x.shape[3] <= DIRECT_MAX_CHANNELS
-
     # ------------------------------------------------------------ forward
     def forward(self, x, training=False):
         x = np.ascontiguousarray(x)
@@ -80,7 +74,7 @@ class FusedConvBlock:
         return out
 
     def run(self, x, keep, training, out=None):
-        """``(out, x, winners, cols, scale)``; winners is (N, 0, 0, 0) unless ``keep``."""
+        """``(out, x.shape, winners, cols, scale)``; winners is (N, 0, 0, 0) unless ``keep``."""
         n, f = len(x), self.conv.filters
         kernel = self.conv.params["kernel"]
         bias = self.conv.params.get("bias", np.zeros(f, dtype=x.dtype))
@@ -91,17 +85,12 @@ class FusedConvBlock:
             out = np.empty((n, *self.pool.output_shape), dtype=x.dtype)
         winners = np.empty(out.shape if keep else (n, 0, 0, 0), dtype=np.int32)
         kh, kw, sh, sw, top, left, oh, ow = self.conv_geometry()
-        pool_args = (*window_args(self.pool)[:6], out, winners)
-        cols = None
-        if self.direct(x):
-            direct_conv_relu_dropout_max_pool(x, kernel, bias, scale, key, rate, sh, sw, top, left, oh, ow,
-                                              *pool_args)
-        else:
-            width = kh * kw * x.shape[3]
-            cols = im2col(x, kh, kw, sh, sw, top, left, oh, ow, self.buffer("cols", (n * oh * ow, width), x.dtype))
-            z = np.matmul(cols, kernel.reshape(width, f), out=self.buffer("z", (n * oh * ow, f), x.dtype))
-            relu_dropout_max_pool(z.reshape(n, oh, ow, f), bias, scale, key, rate, *pool_args)
-        return out, x, winners, cols, scale
+        width = kh * kw * x.shape[3]
+        cols = im2col(x, kh, kw, sh, sw, top, left, oh, ow, self.buffer("cols", (n * oh * ow, width), x.dtype))
+        z = np.matmul(cols, kernel.reshape(width, f), out=self.buffer("z", (n * oh * ow, f), x.dtype))
+        relu_dropout_max_pool(z.reshape(n, oh, ow, f), bias, scale, key, rate, *window_args(self.pool)[:6],
+                              out, winners)
+        return out, x.shape, winners, cols, scale
 
     # ------------------------------------------------------------ backward
     def backward(self, grad_out):
@@ -116,27 +105,21 @@ class FusedConvBlock:
             if self.input is None:
                 raise ValueError("backward: run a forward pass first.")
             self.cache = self.run(self.input, keep=True, training=False)
-        _, x, winners, cols, scale = self.cache
+        _, x_shape, winners, cols, scale = self.cache
         grad_out = np.ascontiguousarray(grad_out)
         conv, kernel = self.conv, self.conv.params["kernel"]
-        kh, kw, sh, sw, top, left, oh, ow = geometry = self.conv_geometry()
-        n, f = len(x), conv.filters
+        geometry = self.conv_geometry()
+        oh, ow = geometry[-2:]
+        n, f = x_shape[0], conv.filters
+        dz = self.buffer("dz", (n * oh * ow, f), cols.dtype)
+        bias_sums = pool_dropout_relu_backward(grad_out, winners, scale, dz.reshape(n, oh * ow, f))
+        conv.grads["kernel"] = kernel_gradient(cols, dz, n).reshape(kernel.shape)
         dx = None
-        if self.direct(x) and not input_gradient:
-            dkernel, bias_sums = direct_conv_weight_gradients(x, grad_out, winners, scale, kernel.shape,
-                                                              sh, sw, top, left, oh, ow, *window_args(self.pool)[:6])
-            conv.grads["kernel"] = dkernel.sum(axis=0, dtype=np.float64).astype(x.dtype)
-        else:
-            if cols is None:          # the direct forward made none; needed for dL/dx (gradcheck, saliency)
-                cols = im2col(x, *geometry, self.buffer("cols", (n * oh * ow, kh * kw * x.shape[3]), x.dtype))
-            dz = self.buffer("dz", (n * oh * ow, f), x.dtype)
-            bias_sums = pool_dropout_relu_backward(grad_out, winners, scale, dz.reshape(n, oh * ow, f))
-            conv.grads["kernel"] = kernel_gradient(cols, dz, n).reshape(kernel.shape)
-            if input_gradient:
-                # A contiguous copy of kernel.T (small) makes this large product about twice as fast.
-                kernel_t = np.ascontiguousarray(kernel.reshape(-1, f).T)
-                dcols = np.matmul(dz, kernel_t, out=self.buffer("dcols", cols.shape, x.dtype))
-                dx = col2im(dcols, x.shape, *geometry)
+        if input_gradient:
+            # A contiguous copy of kernel.T (small) makes this large product about twice as fast.
+            kernel_t = np.ascontiguousarray(kernel.reshape(-1, f).T)
+            dcols = np.matmul(dz, kernel_t, out=self.buffer("dcols", cols.shape, cols.dtype))
+            dx = col2im(dcols, x_shape, *geometry)
         if conv.use_bias:
-            conv.grads["bias"] = bias_sums.sum(axis=0).astype(x.dtype)
+            conv.grads["bias"] = bias_sums.sum(axis=0).astype(cols.dtype)
         return dx

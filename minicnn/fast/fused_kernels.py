@@ -21,7 +21,6 @@ index ``r * OW + c``, or -1 where the gradient stops (value <= 0 or NaN).
 import numpy as np
 from numba import njit, prange
 
-from .conv import receptive_field
 from .dropout import uniform
 from .pooling import _window
 
@@ -43,29 +42,32 @@ def _pool_image(z, bias, scale, key, rate, first_index, ph, pw, sh, sw, pad_top,
 
     The window walk is ``max_pool``'s (``pooling.py``): start from the first
     cell, later cells win only when larger, and a NaN wins and keeps winning.
+    Each window's best values sit in a small array, so the loop over channels
+    has no branch and runs on vector instructions.
     """
     oh, ow, f = z.shape
     zero = scale - scale
-    keep = winners.shape[0] > 0
+    best = np.empty(f, dtype=z.dtype)
+    won = np.empty(f, dtype=np.int32)
     for i in range(out.shape[0]):
         r0, r1 = _window(i, sh, pad_top, ph, oh)
         for j in range(out.shape[1]):
             c0, c1 = _window(j, sw, pad_left, pw, ow)
             for r in range(r0, r1):
                 for c in range(c0, c1):
+                    cell = r * ow + c
+                    base = first_index + cell * f
                     first = r == r0 and c == c0
-                    base = first_index + (r * ow + c) * f
                     for ch in range(f):
                         v = _unit(z[r, c, ch], bias[ch], zero, scale, key, rate, base + ch)
-                        best = out[i, j, ch]
-                        if first or ((v > best or v != v) and best == best):
-                            out[i, j, ch] = v
-                            if keep:
-                                winners[i, j, ch] = r * ow + c
-            if keep:
+                        old = best[ch]
+                        take = first | (((v > old) | (v != v)) & (old == old))    # no branch: vectorizes
+                        best[ch] = v if take else old
+                        won[ch] = cell if take else won[ch]
+            out[i, j, :] = best
+            if winners.shape[0] > 0:
                 for ch in range(f):
-                    if not out[i, j, ch] > 0:
-                        winners[i, j, ch] = -1
+                    winners[i, j, ch] = won[ch] if best[ch] > 0 else -1
 
 
 @njit(parallel=True, cache=True)
@@ -77,34 +79,6 @@ def relu_dropout_max_pool(z, bias, scale, key, rate, ph, pw, sh, sw, pad_top, pa
     n, oh, ow, f = z.shape
     for img in prange(n):
         _pool_image(z[img], bias, scale, key, rate, img * oh * ow * f, ph, pw, sh, sw, pad_top, pad_left,
-                    out[img], winners[img])
-    return out
-
-
-@njit(parallel=True, cache=True)
-def direct_conv_relu_dropout_max_pool(x, kernel, bias, scale, key, rate, csh, csw, cpad_top, cpad_left,
-                                      oh, ow, ph, pw, sh, sw, pad_top, pad_left, out, winners):
-    """The same block with the convolution done directly, one image at a time, for inputs with
-    few channels: ``z[r, c, f] = sum_{a,b,ch} window(r, c)[a, b, ch] * kernel[a, b, ch, f]``.
-
-    With a 3x3x1 kernel the matrix product has only 9 terms per output, so
-    im2col's copy and the product's (N*OH*OW, F) output cost more than the
-    arithmetic; here each image's conv output stays in this core's cache.
-    """
-    n, h, w, c = x.shape
-    kh, kw, _, f = kernel.shape
-    for img in prange(n):
-        z = np.zeros((oh, ow, f), dtype=x.dtype)
-        window = np.empty((kh, kw, c), dtype=x.dtype)
-        for r in range(oh):
-            for col in range(ow):
-                receptive_field(x, img, r, col, kh, kw, csh, csw, cpad_top, cpad_left, window)
-                for a in range(kh):
-                    for b in range(kw):
-                        for ch in range(c):
-                            for k in range(f):
-                                z[r, col, k] += window[a, b, ch] * kernel[a, b, ch, k]
-        _pool_image(z, bias, scale, key, rate, img * oh * ow * f, ph, pw, sh, sw, pad_top, pad_left,
                     out[img], winners[img])
     return out
 
@@ -130,38 +104,3 @@ def pool_dropout_relu_backward(grad_out, winners, scale, dz):
                         dz[img, winner, ch] += g
                         bias_sums[img, ch] += g
     return bias_sums
-
-
-@njit(parallel=True, cache=True)
-def direct_conv_weight_gradients(x, grad_out, winners, scale, kernel_shape, csh, csw, cpad_top, cpad_left,
-                                 oh, ow, ph, pw, sh, sw, pad_top, pad_left):
-    """The direct block's weight gradients, per image: ``(dkernel, dbias)``, (N, KH, KW, C, F)
-    and (N, F). Replaces the pooled gradient's scatter and ``cols.T @ dz``.
-
-    Only winners carry a gradient, so only the cells of each pooling window are
-    visited: ``dkernel[a, b, ch, f] += window(r, c)[a, b, ch] * dz[r, c, f]``.
-    """
-    n, c = x.shape[0], x.shape[3]
-    kh, kw, _, f = kernel_shape
-    dkernel = np.zeros((n, kh, kw, c, f), dtype=x.dtype)
-    dbias = np.zeros((n, f), dtype=np.float64)
-    for img in prange(n):
-        window = np.empty((kh, kw, c), dtype=x.dtype)
-        dz = np.empty(f, dtype=x.dtype)                  # dL/dz at one cell, every channel
-        for i in range(grad_out.shape[1]):
-            r0, r1 = _window(i, sh, pad_top, ph, oh)
-            for j in range(grad_out.shape[2]):
-                c0, c1 = _window(j, sw, pad_left, pw, ow)
-                for r in range(r0, r1):
-                    for col in range(c0, c1):
-                        for k in range(f):
-                            won = winners[img, i, j, k] == r * ow + col
-                            dz[k] = grad_out[img, i, j, k] * scale if won else 0
-                            dbias[img, k] += dz[k]
-                        receptive_field(x, img, r, col, kh, kw, csh, csw, cpad_top, cpad_left, window)
-                        for a in range(kh):
-                            for b in range(kw):
-                                for ch in range(c):
-                                    for k in range(f):
-                                        dkernel[img, a, b, ch, k] += window[a, b, ch] * dz[k]
-    return dkernel, dbias
