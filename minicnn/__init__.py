@@ -20,7 +20,7 @@ it is imported the first time it is used (:mod:`minicnn._lazy`), so
 from . import callbacks, datasets, layers, losses, optimizers
 from ._lazy import attach
 from ._version import __version__
-from .backend import floatx, set_floatx, set_random_seed
+from .backend import floatx, get_backend, set_backend, set_floatx, set_random_seed
 from .datasets import CLASS_NAMES, load_fashion_mnist, to_categorical, to_model_input
 from .gradcheck import gradcheck
 from .io.model_file import ModelFileError
@@ -28,7 +28,7 @@ from .io.model_loader import load_model
 from .layers import Input
 from .model import Sequential
 
-__getattr__, __dir__ = attach(__name__, __path__, {"set_backend": "backend", "get_backend": "backend"})
+__getattr__, __dir__ = attach(__name__, __path__)
 
 __all__ = ["Sequential", "Input", "load_model", "ModelFileError", "gradcheck", "layers", "losses", "optimizers",
            "callbacks", "datasets", "load_fashion_mnist", "to_model_input", "to_categorical", "CLASS_NAMES",
