@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import minicnn
 from minicnn import backend, zoo
-from minicnn.layers import Conv2D, Dense, Dropout, Flatten
+from minicnn.layers import BatchNormalization, Conv2D, Dense, Dropout, Flatten
 from minicnn.optimizers import SGD
 from minicnn.io.model_file import FORMAT_VERSION, ModelFileError, save_model
 from minicnn.io.model_loader import load_model
@@ -129,6 +129,25 @@ def test_every_optimizer_round_trips(tmp_path, optimizer):
     saved, loaded = model.optimizer.get_state(), restored.optimizer.get_state()
     assert saved.keys() == loaded.keys()
     assert all(np.array_equal(a, b) for key in saved if key != "iterations" for a, b in zip(saved[key], loaded[key]))
+
+
+def test_moving_statistics_and_a_frozen_layer_round_trip(tmp_path):
+    # BatchNormalization's moving mean and variance are weights too (non-trainable); a frozen
+    # layer's weights are saved but the optimizer keeps no slots for them.
+    minicnn.set_random_seed(0)
+    model = minicnn.Sequential([Conv2D(4, 3, name="conv2d"), BatchNormalization(name="bn"), Flatten(),
+                                Dense(3, activation="softmax", name="dense")], input_shape=(8, 8, 1))
+    model.layers[0].trainable = False
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(*small_data(), epochs=1, batch_size=8, seed=2, verbose=0)
+    restored = load_model(model.save(tmp_path / "bn"))
+    assert len(restored.get_weights()) == 8                       # kernel, bias, gamma, beta, 2 moving, kernel, bias
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), restored.get_weights()))
+    assert not restored.layers[0].trainable
+    saved, loaded = model.optimizer.get_state(), restored.optimizer.get_state()
+    assert all(np.array_equal(a, b) for key in saved if key != "iterations" for a, b in zip(saved[key], loaded[key]))
+    x = small_data()[0]
+    np.testing.assert_array_equal(model.predict(x, verbose=0), restored.predict(x, verbose=0))
 
 
 def test_untrained_and_uncompiled_models_round_trip(tmp_path):

@@ -18,7 +18,7 @@ compressed::
     model.json                           what the arrays are and how to rebuild the model
     weights/00_conv2d/kernel.npy         one .npy per weight, in get_weights() order
     weights/00_conv2d/bias.npy
-    optimizer/momentums/00_conv2d/kernel.npy    one .npy per optimizer slot and weight
+    optimizer/momentums/00_conv2d/kernel.npy    one .npy per optimizer slot and trainable weight
     ...
 
 ``model.json`` holds ``format`` ("minicnn"), ``format_version`` (1) and, for
@@ -134,7 +134,7 @@ def describe(model):
         slots = {}
         for slot in (key for key in state if key != "iterations"):
             slots[slot] = []
-            for (member, *_), array in zip(weight_members(model), state[slot]):
+            for member, array in zip(slot_members(model), state[slot]):
                 slot_member = f"optimizer/{slot}/{member[len('weights/'):]}"
                 slots[slot].append({"member": slot_member, **layout(array)})
                 arrays[slot_member] = array
@@ -143,7 +143,8 @@ def describe(model):
 
 
 def weight_members(model):
-    """``(member, layer name, param name, array)`` per weight, in ``get_weights()`` order.
+    """``(member, layer name, weight name, array)`` per weight, in ``get_weights()`` order:
+    each layer's ``params`` (kernel, bias, gamma, beta), then its ``state`` (moving statistics).
 
     The member name starts with the layer's position, so two layers with the
     same name still get different members; characters that could look like
@@ -151,8 +152,15 @@ def weight_members(model):
     """
     for index, layer in enumerate(model.layers):
         folder = f"{index:02d}_" + re.sub(r"[^0-9A-Za-z_.-]", "_", layer.name)
-        for name, array in layer.params.items():
+        for name, array in [*layer.params.items(), *layer.state.items()]:
             yield f"weights/{folder}/{name}.npy", layer.name, name, array
+
+
+def slot_members(model):
+    """The members of the weights the optimizer keeps slots for: the ``params`` of every
+    layer that is not frozen, in the order of ``model.trainable_weights``."""
+    trainable = {id(array) for array in model.trainable_weights}
+    return [member for member, _, _, array in weight_members(model) if id(array) in trainable]
 
 
 def _int_or_none(value):

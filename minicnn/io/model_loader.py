@@ -16,7 +16,7 @@ from .. import backend
 from ..model import Sequential
 from .archive import ModelFileError, check_member_names, explained, member_table, read_array, refuse_other_formats
 from .model_file import (DTYPES, EXTENSION, FORMAT_NAME, FORMAT_VERSION, LOSS_CLASSES, MAX_META_BYTES, META_MEMBER,
-                         OPTIMIZER_CLASSES, layout, weight_members)
+                         OPTIMIZER_CLASSES, layout, slot_members, weight_members)
 
 
 def load_model(path):
@@ -143,7 +143,7 @@ def _expected_state(model, state, own, path):
     """``{member: (shape, dtype)}`` of the optimizer slots, after checking the saved layout.
 
     Slots are either all absent (the optimizer never stepped) or exactly the
-    optimizer's ``slot_names``, each with one array per weight.
+    optimizer's ``slot_names``, each with one array per trainable weight (``slot_members``).
     """
     slots, slot_names = state["slots"], tuple(model.optimizer.slot_names)
     iterations = state["iterations"]
@@ -154,10 +154,10 @@ def _expected_state(model, state, own, path):
         raise ModelFileError(f"{path}: the optimizer {type(model.optimizer).__name__} keeps the slots "
                              f"{list(slot_names)} but the file has {sorted(slots)} "
                              f"(after {iterations} steps).")
-    expected = {}
+    expected, trainable = {}, set(slot_members(model))
     for slot in slots:
         own_slot = [{"member": f"optimizer/{slot}/{e['member'][len('weights/'):]}", "shape": e["shape"],
-                     "dtype": e["dtype"]} for e in own]
+                     "dtype": e["dtype"]} for e in own if e["member"] in trainable]
         _compare_lists(path, f"optimizer slot {slot!r}", slots[slot], own_slot)
         expected.update((e["member"], (tuple(e["shape"]), e["dtype"])) for e in own_slot)
     return expected
