@@ -27,7 +27,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SEED = 7
 RUN_FILES = ("model.minicnn", "checkpoint.minicnn", "config.json", "history.json", "metrics.json",
              "classification_report.txt", "training_curves.png", "confusion_matrix.png",
-             "confusion_matrix_normalized.png", "prediction_grid.png", "report.html")
+             "confusion_matrix_normalized.png", "prediction_grid.png", "report.html", "recorder.json", "training_health.png")
 
 
 def minicnn(*args, timeout=300, **kwargs):
@@ -113,9 +113,10 @@ def test_figures_are_real_pngs(run, name):
 def test_report_embeds_every_figure(run):
     page = (run / "report.html").read_text()
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
-    assert len(images) == 4  # curves, confusion counts, normalised, prediction grid
+    assert len(images) == 5  # curves, confusion counts, normalised, prediction grid, layer health
     assert all(base64.b64decode(png).startswith(PNG_SIGNATURE) for png in images)
     assert 'src="http' not in page and "Model architecture" in page and "dropout_cnn" in page
+    assert "What each layer did during training" in page and "rule of thumb" in page
 
 
 def test_the_final_model_is_the_last_checkpoint(run):
