@@ -19,6 +19,7 @@ True
 """
 import numpy as np
 
+from . import regularizers
 from .layers import Layer
 from .model import layer_steps
 
@@ -112,6 +113,8 @@ def _model_problem(model, x, y, training, seed):
         _reseed(model.layers, seed)
         value, grad, from_logits = model._loss(y, model.forward(x, training))
         dx = model.backward(grad, from_logits=from_logits)
+        for layer in model.layers:
+            regularizers.add_gradients(layer)
         return {"x": dx, **{f"{l.name}/{k}": g.copy() for l in model.layers for k, g in l.grads.items()}}
 
     params = {f"{l.name}/{k}": p for l in model.layers if l.trainable for k, p in l.params.items()}

@@ -13,7 +13,7 @@ logits ``z`` instead of dividing by tiny probabilities (as Keras does).
 """
 import numpy as np
 
-from . import backend, checks, losses, optimizers
+from . import backend, checks, losses, optimizers, regularizers
 from .layers import LAYER_CLASSES, Input, Softmax
 from .summary import summary_text
 from .training import TrainingMixin
@@ -238,10 +238,14 @@ class Sequential(TrainingMixin):
         if self._fused_softmax():
             logits = self.layers[-1].activation.logits
             target = self.loss.target(y, logits)
-            value = self.loss.value_from_logits(target, logits)
+            value = self.loss.value_from_logits(target, logits) + self.penalty()
             return value, self.loss.logit_gradient(target, logits) if with_gradient else None, True
-        value = self.loss(y, output)
+        value = self.loss(y, output) + self.penalty()
         return value, self.loss.gradient(y, output) if with_gradient else None, False
+
+    def penalty(self):
+        """The regularizers' penalties, part of the loss (``minicnn.regularizers``); 0 without any."""
+        return sum(regularizers.penalty(layer) for layer in self.layers)
 
     def compute_gradients(self, x, y, training=False):
         """``(loss, grads)`` for one batch, grads in ``trainable_weights`` order; nothing is updated."""
@@ -255,6 +259,8 @@ class Sequential(TrainingMixin):
         loss, grad, from_logits = self._loss(y, output)
         if np.isfinite(loss):
             self.backward(grad, from_logits=from_logits, input_gradient=False)
+            for layer in self.layers:
+                regularizers.add_gradients(layer)
         return loss, output
 
     # ---------------------------------------------------------------- checks

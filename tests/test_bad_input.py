@@ -188,7 +188,7 @@ def test_conv_on_flat_input():
     (lambda: Conv2D(8, (3, 3, 3)), re.escape("kernel_size=(3, 3, 3)")),
     (lambda: Conv2D(8, 3, strides=-1), "strides=-1"),
     (lambda: Conv2D(8, 3, padding="full"), "padding must be 'valid' or 'same'. Received padding='full'"),
-    (lambda: Conv2D(8, 3, activation="tanh"), "Unknown activation 'tanh'"),
+    (lambda: Conv2D(8, 3, activation="mish"), "Unknown activation 'mish'"),
     (lambda: MaxPooling2D(0), "pool_size=0"),
     (lambda: AveragePooling2D(2, padding="causal"), "padding='causal'"),
     (lambda: ZeroPadding2D(-1), "padding=-1"),

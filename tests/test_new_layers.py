@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import minicnn
-from minicnn import Sequential
+from minicnn import Sequential, regularizers
 from minicnn.gradcheck import gradcheck
 from minicnn.layers import ELU, Activation, BatchNormalization, Conv2D, Dense, Flatten, LeakyReLU, ReLU
 from minicnn.layers import activation_functions as functions
@@ -144,3 +144,37 @@ def test_a_frozen_layer_never_moves_and_frozen_batchnorm_uses_moving_statistics(
     # frozen: 30 (conv) + 12 (BN) = 42; trainable: the head's (4*4*3) * 2 + 2 = 98
     assert " Trainable params: 98 (392.00 B)" in lines[0] and " Non-trainable params: 42 (168.00 B)" in lines[0]
     assert model.layers[1].get_config()["trainable"] is False
+
+
+# ---------------------------------------------------------------- regularizers
+def test_regularizers_by_hand_and_by_name():
+    w = np.array([[-2.0, 0.0], [1.0, 3.0]])
+    # L1: 0.01 * (2 + 0 + 1 + 3) = 0.06, gradient 0.01 * sign(w) (0 at 0)
+    assert np.isclose(regularizers.L1()(w), 0.06)
+    np.testing.assert_allclose(regularizers.L1().gradient(w), [[-0.01, 0.0], [0.01, 0.01]])
+    # L2: 0.01 * (4 + 0 + 1 + 9) = 0.14, gradient 2 * 0.01 * w
+    assert np.isclose(regularizers.get("l2")(w), 0.14)
+    np.testing.assert_allclose(regularizers.l2(0.5).gradient(w), w)
+    assert regularizers.get("l1_l2").get_config() == {"l1": 0.01, "l2": 0.01}
+    assert regularizers.get("l1l2").get_config() == {"l1": 0.0, "l2": 0.0}       # Keras 3's L1L2()
+    layer = Dense(2, kernel_regularizer="l2", bias_regularizer=regularizers.L1(0.1))
+    assert Dense(**layer.get_config()).get_config() == layer.get_config()
+    with pytest.raises(ValueError, match="Unknown regularizer 'l3'"):
+        Dense(2, kernel_regularizer="l3")
+
+
+@CHECKS
+@given(seed=SEEDS)
+def test_a_regularized_model_passes_the_gradient_check(float64, seed):
+    minicnn.set_random_seed(seed)
+    model = Sequential([Conv2D(2, 2, activation="tanh", kernel_regularizer=regularizers.L2(0.3),
+                               bias_regularizer=regularizers.L1L2(0.2, 0.1)),
+                        Flatten(), Dense(3, activation="softmax", kernel_regularizer="l1")], input_shape=(4, 4, 1))
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    rng = np.random.default_rng(seed)
+    for w in model.weights:                      # every weight away from 0, where L1 has its corner
+        w[...] = rng.uniform(0.1, 1, size=w.shape) * rng.choice([-1, 1], size=w.shape)
+    x = np.random.default_rng(seed).normal(size=(3, 4, 4, 1))
+    y = np.array([0, 1, 2])
+    assert_gradcheck(model, x, y)
+    assert model.penalty() > 0

@@ -1,5 +1,6 @@
 """Layers, channels-last, with Keras's names, arguments and weight shapes."""
 from .activations import ELU, Activation, LeakyReLU, ReLU, Softmax
+from .augmentation import RandomFlip
 from .base import Input, Layer
 from .conv import Conv2D
 from .core import Dense, Flatten
@@ -10,9 +11,9 @@ from .pooling import AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D
 
 __all__ = ["Input", "Layer", "Conv2D", "ZeroPadding2D", "MaxPooling2D", "AveragePooling2D", "Dropout",
            "GlobalAveragePooling2D", "Flatten", "Dense", "ReLU", "Softmax", "Activation",
-           "LeakyReLU", "ELU", "BatchNormalization"]
+           "LeakyReLU", "ELU", "BatchNormalization", "RandomFlip"]
 
 LAYER_CLASSES = {cls.__name__: cls for cls in
                  (Conv2D, ZeroPadding2D, MaxPooling2D, AveragePooling2D, Dropout,
                   GlobalAveragePooling2D, Flatten, Dense, ReLU, Softmax, Activation,
-                  LeakyReLU, ELU, BatchNormalization)}
+                  LeakyReLU, ELU, BatchNormalization, RandomFlip)}

@@ -38,7 +38,7 @@ import re
 
 import numpy as np
 
-from .. import backend
+from .. import backend, regularizers
 
 
 def snake_case(name):
@@ -73,6 +73,7 @@ class Layer:
         self.grads = {}
         self.state = {}                   # non-trainable arrays the layer updates itself
         self.trainable = bool(trainable)
+        self.regularizers = {}            # param name -> penalty on it (minicnn.regularizers)
         self.declared_input_shape = None if input_shape is None else tuple(int(d) for d in input_shape)
         self.input_shape = None
         self.output_shape = None
@@ -141,6 +142,17 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r} output_shape={self.output_shape}>"
+
+
+def weight_regularizers(kernel_regularizer, bias_regularizer):
+    """``{"kernel": L2(...), ...}`` for the regularizers given (None: no penalty)."""
+    given = {"kernel": regularizers.get(kernel_regularizer), "bias": regularizers.get(bias_regularizer)}
+    return {name: regularizer for name, regularizer in given.items() if regularizer is not None}
+
+
+def regularizer_config(layer):
+    """The ``kernel_regularizer`` / ``bias_regularizer`` entries of a layer's config."""
+    return {f"{name}_regularizer": regularizers.serialize(layer.regularizers.get(name)) for name in ("kernel", "bias")}
 
 
 class Input:

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import activations
 from .base import (Layer, check_image_shape, check_padding_mode, check_positive_ints, check_window_fits,
-                   glorot_uniform, window_padding)
+                   glorot_uniform, regularizer_config, weight_regularizers, window_padding)
 from .padding import crop_images, pad_images
 
 
@@ -68,8 +68,9 @@ class Conv2D(Layer):
     """
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None,
-                 use_bias=True, **kwargs):
+                 use_bias=True, kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
+        self.regularizers = weight_regularizers(kernel_regularizer, bias_regularizer)
         self.filters = check_positive_ints(type(self).__name__, "filters", filters, length=1)[0]
         self.kernel_size = check_positive_ints(type(self).__name__, "kernel_size", kernel_size)
         self.strides = check_positive_ints(type(self).__name__, "strides", strides)
@@ -130,4 +131,5 @@ class Conv2D(Layer):
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
                 "strides": self.strides, "padding": self.padding,
-                "activation": activations.activation_name(self), "use_bias": self.use_bias}
+                "activation": activations.activation_name(self), "use_bias": self.use_bias,
+                **regularizer_config(self)}

@@ -12,7 +12,7 @@ Flatten: (N, H, W, C) -> (N, H*W*C) in row-major order; backward reshapes back.
 import numpy as np
 
 from . import activations
-from .base import Layer, check_positive_ints, glorot_uniform
+from .base import Layer, check_positive_ints, glorot_uniform, regularizer_config, weight_regularizers
 
 
 class Dense(Layer):
@@ -22,8 +22,10 @@ class Dense(Layer):
     (4, 10)
     """
 
-    def __init__(self, units, activation=None, use_bias=True, **kwargs):
+    def __init__(self, units, activation=None, use_bias=True, kernel_regularizer=None, bias_regularizer=None,
+                 **kwargs):
         super().__init__(**kwargs)
+        self.regularizers = weight_regularizers(kernel_regularizer, bias_regularizer)
         self.units = check_positive_ints("Dense", "units", units, length=1)[0]
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
@@ -62,7 +64,8 @@ class Dense(Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units,
-                "activation": activations.activation_name(self), "use_bias": self.use_bias}
+                "activation": activations.activation_name(self), "use_bias": self.use_bias,
+                **regularizer_config(self)}
 
 
 class Flatten(Layer):

@@ -1,0 +1,155 @@
+"""The new layers, regularizers and frozen layers against Keras 3, with the same weights.
+
+One Keras import for the module and small shapes keep it quick. "Equal" means up to
+float32 rounding (``atol`` below) for one forward or backward pass; training runs
+are compared in float64, where they must agree to 1e-10. Gradients on the Keras side
+come from ``tf.GradientTape`` on ``sum(output * R)`` for a fixed random ``R``.
+"""
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
+if os.environ.get("MINICNN_REQUIRE_KERAS", "") not in ("", "0"):
+    import keras
+    import tensorflow as tf
+else:
+    keras = pytest.importorskip("keras")
+    tf = pytest.importorskip("tensorflow")
+
+import minicnn                                                    # noqa: E402
+from minicnn import regularizers                                  # noqa: E402
+from minicnn.layers import (ELU, Activation, BatchNormalization, Conv2D, Dense, Flatten,  # noqa: E402
+                            LeakyReLU, RandomFlip)
+from minicnn.layers import activation_functions as functions     # noqa: E402
+
+ATOL = 2e-5
+RNG = np.random.default_rng(0)
+
+
+def keras_pass(layer, x, training, projection):
+    """Keras's output and the gradients of ``sum(output * projection)`` for x and the layer's
+    trainable weights, as NumPy arrays."""
+    x = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        out = layer(x, training=training)
+        objective = tf.reduce_sum(out * projection)
+    grads = tape.gradient(objective, [x, *layer.trainable_weights])
+    return out.numpy(), [g.numpy() for g in grads]
+
+
+def minicnn_pass(layer, x, training, projection):
+    out = layer(x, training=training)
+    dx = layer.backward(projection)
+    return out, [dx, *(layer.grads[name] for name in layer.params)]
+
+
+def assert_same_pass(ours, theirs, x, training=False, atol=ATOL):
+    """Forward and every gradient of the two layers agree; returns the largest difference."""
+    projection = RNG.normal(size=(x.shape[0], *ours.compute_output_shape(x.shape[1:]))).astype(x.dtype)
+    out, grads = minicnn_pass(ours, x, training, projection)
+    keras_out, keras_grads = keras_pass(theirs, x, training, projection)
+    differences = [np.abs(out - keras_out).max()] + [np.abs(a - b).max() for a, b in zip(grads, keras_grads)]
+    assert len(grads) == len(keras_grads) and max(differences) < atol, differences
+    return max(differences)
+
+
+# ---------------------------------------------------------------- activations
+@pytest.mark.parametrize("name", sorted(functions.ACTIVATIONS))
+def test_every_activation_matches_keras(name):
+    x = (RNG.normal(size=(4, 9)) * 3).astype("float32")
+    assert_same_pass(Activation(name), keras.layers.Activation(name), x)
+
+
+def test_gelu_approximate_and_the_layers_defaults_match_keras():
+    x = (RNG.normal(size=(4, 9)) * 3).astype("float32")
+    np.testing.assert_allclose(functions.gelu(x, approximate=True),
+                               keras.activations.gelu(x, approximate=True).numpy(), atol=ATOL)
+    assert_same_pass(LeakyReLU(), keras.layers.LeakyReLU(), x)           # slope 0.3 on both sides
+    assert_same_pass(LeakyReLU(0.1), keras.layers.LeakyReLU(negative_slope=0.1), x)
+    assert_same_pass(ELU(0.5), keras.layers.ELU(alpha=0.5), x)
+
+
+# ---------------------------------------------------------------- BatchNormalization
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("center, scale", [(True, True), (False, True), (True, False)])
+def test_batchnorm_matches_keras_in_both_modes(training, center, scale):
+    x = (RNG.normal(size=(6, 5, 5, 3)) * 2 + 1).astype("float32")
+    ours = BatchNormalization(center=center, scale=scale, momentum=0.9)
+    theirs = keras.layers.BatchNormalization(center=center, scale=scale, momentum=0.9)
+    ours.build(x.shape[1:])
+    theirs.build(x.shape)
+    weights = [RNG.uniform(0.5, 2, size=w.shape).astype("float32") for w in ours.weights]
+    for w, value in zip(ours.weights, weights):
+        w[...] = value
+    theirs.set_weights(weights)
+    assert_same_pass(ours, theirs, x, training)
+    for ours_w, theirs_w in zip(ours.weights, theirs.get_weights()):       # moving statistics too
+        np.testing.assert_allclose(ours_w, theirs_w, atol=1e-6)
+
+
+@pytest.fixture
+def float64():
+    """Both libraries in float64 for the whole test (Keras builds its compiled loss at the first fit)."""
+    minicnn.set_floatx("float64")
+    keras.config.set_floatx("float64")
+    yield
+    minicnn.set_floatx("float32")
+    keras.config.set_floatx("float32")
+
+
+def small_models(regularized=False, frozen=False):
+    """The same Conv2D-BN-Dense network in minicnn and Keras, same weights, compiled with SGD."""
+    reg = dict(kernel_regularizer=regularizers.L2(0.05), bias_regularizer=regularizers.L1(0.02)) \
+        if regularized else {}
+    ours = minicnn.Sequential([Conv2D(3, 3, use_bias=False), BatchNormalization(momentum=0.8),
+                               Flatten(), Dense(4, activation="softmax", **reg)], input_shape=(6, 6, 1))
+    keras_reg = dict(kernel_regularizer=keras.regularizers.L2(0.05),
+                     bias_regularizer=keras.regularizers.L1(0.02)) if regularized else {}
+    # Keras fixes its float type when it makes its first layer, so each layer is told.
+    theirs = keras.Sequential([keras.Input((6, 6, 1), dtype="float64"),
+                               keras.layers.Conv2D(3, 3, use_bias=False, dtype="float64"),
+                               keras.layers.BatchNormalization(momentum=0.8, dtype="float64"),
+                               keras.layers.Flatten(dtype="float64"),
+                               keras.layers.Dense(4, activation="softmax", dtype="float64", **keras_reg)])
+    theirs.set_weights(ours.get_weights())
+    if frozen:
+        ours.layers[0].trainable = ours.layers[1].trainable = False
+        theirs.layers[0].trainable = theirs.layers[1].trainable = False
+    # 0.125 is exact in float32, the type of Keras's learning-rate variable
+    ours.compile(minicnn.optimizers.SGD(0.125), "sparse_categorical_crossentropy")
+    theirs.compile(keras.optimizers.SGD(0.125), "sparse_categorical_crossentropy")
+    return ours, theirs
+
+
+@pytest.mark.parametrize("regularized, frozen", [(False, False), (True, False), (True, True)])
+def test_training_steps_match_keras_with_batchnorm_regularizers_and_frozen_layers(float64, regularized, frozen):
+    """Five SGD steps in float64: every weight, moving statistics included, and the reported
+    losses (which include the penalties) agree to 1e-10."""
+    ours, theirs = small_models(regularized, frozen)
+    x = RNG.normal(size=(20, 6, 6, 1))
+    y = RNG.integers(0, 4, size=20)
+    history = ours.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0, seed=0)
+    keras_history = theirs.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-10)
+    np.testing.assert_allclose(history.history["loss"], keras_history.history["loss"], atol=1e-10)
+    np.testing.assert_allclose(ours.evaluate(x, y, verbose=0)[0], theirs.evaluate(x, y, verbose=0), atol=1e-10)
+    if frozen:
+        assert len(theirs.trainable_weights) == len(ours.trainable_weights) == 2
+        assert len(theirs.non_trainable_weights) == len(ours.weights) - 2 == 5
+
+
+# ---------------------------------------------------------------- augmentation
+def test_random_flip_matches_keras_for_the_same_draws_and_is_the_identity_at_inference():
+    x = RNG.normal(size=(4, 3, 5, 2)).astype("float32")
+    flips = np.array([True, False, True, False])
+    for mode in ("horizontal", "vertical", "horizontal_and_vertical"):
+        ours, theirs = RandomFlip(mode), keras.layers.RandomFlip(mode)
+        keras_out = theirs.transform_images(x, {"flips": flips[:, None, None, None], "input_shape": x.shape})
+        np.testing.assert_array_equal(ours.apply(x, flips)[0], keras_out.numpy())
+        np.testing.assert_array_equal(ours(x, training=False), x)
