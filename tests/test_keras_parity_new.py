@@ -153,3 +153,48 @@ def test_random_flip_matches_keras_for_the_same_draws_and_is_the_identity_at_inf
         keras_out = theirs.transform_images(x, {"flips": flips[:, None, None, None], "input_shape": x.shape})
         np.testing.assert_array_equal(ours.apply(x, flips)[0], keras_out.numpy())
         np.testing.assert_array_equal(ours(x, training=False), x)
+
+
+FILL_MODES = ["reflect", "wrap", "nearest", "constant"]
+
+
+@pytest.mark.parametrize("fill_mode", FILL_MODES)
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_resampling_layers_match_keras_for_the_same_draws(fill_mode, interpolation):
+    """Translation (shifts past the border), rotation and zoom: for the same drawn shift,
+    angle or scale, the same image as Keras's ``transform_images`` within float32 rounding."""
+    from minicnn.layers import RandomRotation, RandomTranslation, RandomZoom
+    from minicnn.layers.augmentation import rotation_transforms, translation_transforms, zoom_transforms
+    x = RNG.normal(size=(3, 7, 6, 2)).astype("float32")
+    options = dict(fill_mode=fill_mode, interpolation=interpolation, fill_value=0.5)
+    shifts = np.array([[2.6, -1.3], [-7.4, 9.2], [0.0, 3.0]], dtype="float32")           # (dx, dy) pixels
+    angles = np.array([30.0, -100.0, 181.0], dtype="float32")
+    # (x, y) scales; none lands a point on a half pixel, where "nearest" would hang on float32 rounding
+    zooms = np.array([[0.7, 1.3], [1.55, 0.8], [1.0, 1.0]], dtype="float32")
+    cases = [
+        (RandomTranslation(0.5, 0.5, **options), keras.layers.RandomTranslation(0.5, 0.5, **options),
+         translation_transforms(shifts[:, 0], shifts[:, 1]), {"translations": shifts, "input_shape": x.shape}),
+        (RandomRotation(0.5, **options), keras.layers.RandomRotation(0.5, **options),
+         rotation_transforms(angles, 7, 6), None),
+        (RandomZoom(0.5, 0.5, **options), keras.layers.RandomZoom(0.5, 0.5, **options),
+         zoom_transforms(zooms[:, 0], zooms[:, 1], 7, 6),
+         {"width_zoom": zooms[:, :1], "height_zoom": zooms[:, 1:], "input_shape": x.shape}),
+    ]
+    for ours, theirs, transforms, draws in cases:
+        ours.build(x.shape[1:])
+        if draws is None:                                           # rotation: Keras's own matrix
+            draws = {"rotation_matrix": theirs._compute_affine_matrix(
+                0.5, 0.5, tf.constant(angles), *[tf.zeros(3)] * 2, tf.ones(3), *[tf.zeros(3)] * 2, 7, 6)}
+        keras_out = theirs.transform_images(tf.constant(x), draws, training=True).numpy()
+        np.testing.assert_allclose(ours.apply(x, transforms)[0], keras_out, atol=1e-5, err_msg=type(ours).__name__)
+        np.testing.assert_array_equal(ours(x, training=False), x)
+
+
+def test_global_max_pooling_rescaling_and_reshape_match_keras():
+    from minicnn.layers import GlobalMaxPooling2D, Rescaling, Reshape
+    x = RNG.normal(size=(3, 4, 5, 2)).astype("float32")
+    assert_same_pass(GlobalMaxPooling2D(), keras.layers.GlobalMaxPooling2D(), x)
+    assert_same_pass(Rescaling(1 / 255, offset=-0.5), keras.layers.Rescaling(1 / 255, offset=-0.5), x)
+    ours = Reshape((5, -1))
+    ours.build(x.shape[1:])
+    assert_same_pass(ours, keras.layers.Reshape((5, -1)), x)

@@ -178,3 +178,52 @@ def test_a_regularized_model_passes_the_gradient_check(float64, seed):
     y = np.array([0, 1, 2])
     assert_gradcheck(model, x, y)
     assert model.penalty() > 0
+
+
+# ---------------------------------------------------------------- shape layers and augmentation
+def shape_and_augmentation_layers():
+    from minicnn.layers import (GlobalMaxPooling2D, RandomFlip, RandomRotation, RandomTranslation, RandomZoom,
+                                Rescaling, Reshape)
+    return [GlobalMaxPooling2D(), Rescaling(0.5, offset=-1.0), Reshape((-1, 2)), RandomFlip(),
+            RandomTranslation(0.3, 0.4), RandomRotation(0.2, fill_mode="wrap"),
+            RandomZoom(0.3, fill_mode="constant", fill_value=0.7), RandomTranslation(0.5, 0.5, fill_mode="nearest")]
+
+
+@pytest.mark.parametrize("index", range(8))
+@CHECKS
+@given(seed=SEEDS)
+def test_shape_and_augmentation_layers_pass_the_gradient_check(float64, index, seed):
+    """Training mode: gradcheck reseeds the layer's rng on every call, so the draws stay fixed
+    and the layer is a fixed linear map of its input (GlobalMaxPooling2D: distinct values)."""
+    layer = shape_and_augmentation_layers()[index]
+    x = np.random.default_rng(seed).permutation(60).reshape(1, 5, 4, 3) / 7.0 - 4
+    x = np.concatenate([x, -x[:, ::-1]])
+    assert_gradcheck(layer, x, training=True)
+
+
+def test_augmentation_is_the_identity_at_inference_and_reproducible_in_training():
+    for layer in shape_and_augmentation_layers()[3:]:
+        x = np.random.default_rng(0).normal(size=(4, 6, 5, 2))
+        np.testing.assert_array_equal(layer(x), x)
+        outputs = []
+        for _ in range(2):
+            layer.rng = np.random.default_rng([7, 2])                       # what fit does at each epoch
+            outputs.append(layer(x, training=True))
+        np.testing.assert_array_equal(*outputs)
+        assert not np.array_equal(outputs[0], x)
+
+
+def test_global_max_pooling_and_translation_by_hand():
+    from minicnn.layers import GlobalMaxPooling2D
+    from minicnn.layers.image_transform import affine_transform
+    from minicnn.layers.augmentation import translation_transforms
+    x = np.array([[1.0, 5.0], [3.0, 2.0]]).reshape(1, 2, 2, 1)
+    pool = GlobalMaxPooling2D()
+    assert pool(x)[0, 0] == 5.0
+    np.testing.assert_array_equal(pool.backward(np.array([[2.0]]))[0, :, :, 0], [[0, 2], [0, 0]])   # to the winner
+    # a shift of one pixel right: each row reads one column to the left; "nearest" repeats the edge
+    row = np.arange(4.0).reshape(1, 1, 4, 1)
+    out, _ = affine_transform(row, translation_transforms(np.array([1.0]), np.array([0.0])), fill_mode="nearest")
+    np.testing.assert_array_equal(out.ravel(), [0, 0, 1, 2])
+    out, _ = affine_transform(row, translation_transforms(np.array([0.5]), np.array([0.0])), fill_mode="constant")
+    np.testing.assert_array_equal(out.ravel(), [0, 0.5, 1.5, 2.5])           # halfway: the mean of two pixels

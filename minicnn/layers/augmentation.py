@@ -17,6 +17,7 @@ it was interpolated from, with the same weights.
 import numpy as np
 
 from .base import Layer, check_image_shape
+from .image_transform import FILL_MODES, INTERPOLATIONS, affine_transform, affine_transform_backward
 
 FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
@@ -74,3 +75,125 @@ class RandomFlip(Augmentation):
 
     def get_config(self):
         return {**super().get_config(), "mode": self.mode, "seed": self.seed}
+
+
+def factor_range(layer_name, argument, factor):
+    """Keras's factors: ``f`` means [-|f|, |f|], ``(low, high)`` that range; each within [-1, 1]."""
+    low, high = (-abs(factor), abs(factor)) if isinstance(factor, (int, float)) else sorted(factor)
+    if not -1 <= low <= high <= 1:
+        raise ValueError(f"{layer_name}: {argument} must be a fraction in [-1, 1] or a pair of them. "
+                         f"Received {argument}={factor!r}.")
+    return float(low), float(high)
+
+
+class _Resampling(Augmentation):
+    """Translation, rotation and zoom: draw a transform per image, resample (``image_transform.py``)."""
+
+    def __init__(self, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        name = type(self).__name__
+        if fill_mode not in FILL_MODES or interpolation not in INTERPOLATIONS:
+            raise ValueError(f"{name}: fill_mode must be one of {FILL_MODES} and interpolation one of "
+                             f"{INTERPOLATIONS}. Received fill_mode={fill_mode!r}, "
+                             f"interpolation={interpolation!r}.")
+        self.fill_mode, self.interpolation = fill_mode, interpolation
+        self.seed, self.fill_value = seed, float(fill_value)
+
+    def apply(self, x, transforms):
+        return affine_transform(x, transforms, self.fill_mode, self.fill_value, self.interpolation)
+
+    def apply_backward(self, grad_out, points):
+        return affine_transform_backward(grad_out, points)
+
+    def get_config(self):
+        return {**super().get_config(), "fill_mode": self.fill_mode, "interpolation": self.interpolation,
+                "seed": self.seed, "fill_value": self.fill_value}
+
+
+class RandomTranslation(_Resampling):
+    """Shift each image by a random fraction of its height and width (``keras.layers.RandomTranslation``).
+
+    ``height_factor=0.1``: a shift drawn from [-10%, +10%] of H (negative: up).
+    """
+
+    def __init__(self, height_factor, width_factor, **kwargs):
+        super().__init__(**kwargs)
+        self.height_factor, self.width_factor = height_factor, width_factor
+        self.height_range = factor_range("RandomTranslation", "height_factor", height_factor)
+        self.width_range = factor_range("RandomTranslation", "width_factor", width_factor)
+
+    def draw(self, n):
+        """(N, 8) transforms reading at (u - dx, v - dy): dy = uniform(height range) * H, likewise dx."""
+        h, w = self.input_shape[:2]
+        dy = self.rng.uniform(*self.height_range, size=n) * h
+        dx = self.rng.uniform(*self.width_range, size=n) * w
+        return translation_transforms(dx, dy)
+
+    def get_config(self):
+        return {**super().get_config(), "height_factor": self.height_factor, "width_factor": self.width_factor}
+
+
+def translation_transforms(dx, dy):
+    """Keras's matrix ``[1, 0, -dx, 0, 1, -dy, 0, 0]`` per image."""
+    one, zero = np.ones_like(dx), np.zeros_like(dx)
+    return np.stack([one, zero, -dx, zero, one, -dy, zero, zero], axis=1)
+
+
+class RandomRotation(_Resampling):
+    """Turn each image about its centre by a random angle (``keras.layers.RandomRotation``).
+
+    ``factor`` is a fraction of a full turn: 0.1 draws angles from [-36, 36] degrees.
+    """
+
+    def __init__(self, factor, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+        self.factor_range = factor_range("RandomRotation", "factor", factor)
+
+    def draw(self, n):
+        angles = self.rng.uniform(*self.factor_range, size=n) * 360.0
+        return rotation_transforms(angles, *self.input_shape[:2])
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+def rotation_transforms(degrees, height, width):
+    """Keras's rotation about the centre (cx, cy) = ((W - 1)/2, (H - 1)/2): the output pixel
+    reads at R (u - cx, v - cy) + (cx, cy), R = [[cos, -sin], [sin, cos]]."""
+    theta = np.deg2rad(degrees)
+    cos, sin = np.cos(theta), np.sin(theta)
+    cx, cy = (width - 1) / 2, (height - 1) / 2
+    zero = np.zeros_like(theta)
+    return np.stack([cos, -sin, cx - cx * cos + cy * sin, sin, cos, cy - cx * sin - cy * cos, zero, zero], axis=1)
+
+
+class RandomZoom(_Resampling):
+    """Zoom each image about its centre (``keras.layers.RandomZoom``).
+
+    ``height_factor=0.2`` draws a vertical scale from [0.8, 1.2]: above 1 reads a
+    larger area (zoom out), below 1 a smaller one (zoom in). ``width_factor=None``
+    keeps the aspect ratio (the same scale both ways).
+    """
+
+    def __init__(self, height_factor, width_factor=None, **kwargs):
+        super().__init__(**kwargs)
+        self.height_factor, self.width_factor = height_factor, width_factor
+        self.height_range = factor_range("RandomZoom", "height_factor", height_factor)
+        self.width_range = (None if width_factor is None
+                            else factor_range("RandomZoom", "width_factor", width_factor))
+
+    def draw(self, n):
+        zoom_y = 1 + self.rng.uniform(*self.height_range, size=n)
+        zoom_x = zoom_y if self.width_range is None else 1 + self.rng.uniform(*self.width_range, size=n)
+        return zoom_transforms(zoom_x, zoom_y, *self.input_shape[:2])
+
+    def get_config(self):
+        return {**super().get_config(), "height_factor": self.height_factor, "width_factor": self.width_factor}
+
+
+def zoom_transforms(zoom_x, zoom_y, height, width):
+    """Keras's zoom about the centre: reads at (zx u + (W - 1)/2 (1 - zx), zy v + (H - 1)/2 (1 - zy))."""
+    zero = np.zeros_like(zoom_x)
+    return np.stack([zoom_x, zero, (width - 1) / 2 * (1 - zoom_x), zero, zoom_y, (height - 1) / 2 * (1 - zoom_y),
+                     zero, zero], axis=1)

@@ -1,4 +1,4 @@
-"""Pooling: max and average over windows, and global average pooling.
+"""Pooling: max and average over windows, and global average and max pooling.
 
 Shape legend::
 
@@ -127,3 +127,27 @@ class GlobalAveragePooling2D(Layer):
     def backward(self, grad_out):
         n, h, w, c = self.cache
         return np.broadcast_to(grad_out[:, None, None, :] / (h * w), self.cache).copy()
+
+
+class GlobalMaxPooling2D(Layer):
+    """(N, H, W, C) -> (N, C): the largest value of each feature map.
+
+    Backward: only the winning cell of each map moved the output, so it receives
+    the whole gradient (on a tie, the first in row-major order, as in MaxPooling2D).
+    """
+
+    def compute_output_shape(self, input_shape):
+        check_image_shape(self, input_shape)
+        return (input_shape[2],)
+
+    def forward(self, x, training=False):
+        n, h, w, c = x.shape
+        winner = x.reshape(n, h * w, c).argmax(axis=1)                     # (N, C): flat index of the max
+        self.cache = (x.shape, winner)
+        return np.take_along_axis(x.reshape(n, h * w, c), winner[:, None, :], axis=1)[:, 0, :]
+
+    def backward(self, grad_out):
+        (n, h, w, c), winner = self.cache
+        dx = np.zeros((n, h * w, c), dtype=grad_out.dtype)
+        np.put_along_axis(dx, winner[:, None, :], grad_out[:, None, :], axis=1)
+        return dx.reshape(n, h, w, c)
