@@ -13,11 +13,17 @@ the test set served as validation data)::
     >>> builder().count_params()
     421642
 """
+import json
+from pathlib import Path
+
+import numpy as np
+
 from .layers import Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, MaxPooling2D, ZeroPadding2D
 from .losses import SparseCategoricalCrossentropy
 from .model import Sequential
 
 INPUT_SHAPE = (28, 28, 1)
+PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
 _REGISTRY = {}
 
 
@@ -111,3 +117,27 @@ def get(name):
     if name not in _REGISTRY:
         raise ValueError(f"Unknown model {name!r}. Known models: {', '.join(list_models())}.")
     return _REGISTRY[name]
+
+
+def pretrained_info(name):
+    """What ``name``'s shipped weights are: the command that trained them, data, epochs, metrics."""
+    path = PRETRAINED_DIR / f"{name}.json"
+    if not path.is_file():
+        shipped = sorted(p.stem for p in PRETRAINED_DIR.glob("*.json"))
+        raise ValueError(f"No pretrained weights for {name!r}. Shipped: {', '.join(shipped) or 'none'} "
+                         "(python -m minicnn.course.make_pretrained makes them).")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_pretrained(name):
+    """The zoo model ``name``, compiled, with the weights that ship with minicnn.
+
+    They were trained by ``python -m minicnn train --model NAME --seed 0`` on the full
+    Fashion-MNIST and are stored as float16 (``pretrained_info(name)`` has the command and
+    the test metrics of exactly these weights). The optimizer starts afresh: no state ships.
+    """
+    info = pretrained_info(name)
+    model = get(name)()
+    with np.load(PRETRAINED_DIR / f"{name}.npz") as stored:
+        model.set_weights([stored[key] for key in sorted(stored.files)])
+    return model

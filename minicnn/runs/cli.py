@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 from .. import zoo
+from ..course import notebooks
 from ..io.model_file import ModelFileError
 from . import inspect_commands, pipeline
 
@@ -26,6 +27,7 @@ examples:
   python -m minicnn list-models
   python -m minicnn explain runs/big --out big.html   what each layer does, in a browser
   python -m minicnn summary runs/big/model.minicnn    the model card
+  python -m minicnn tutorials my-course              copy the course notebooks
 """
 
 TRAIN_EXAMPLES = """\
@@ -142,6 +144,7 @@ def build_parser():
     listing.set_defaults(run=run_list_models)
     add_compare_parser(sub)
     inspect_commands.add_parsers(sub, positive_int, add_data_arguments)   # explain, summary
+    notebooks.add_parser(sub)                                             # tutorials
     return parser
 
 

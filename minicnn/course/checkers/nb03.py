@@ -1,0 +1,33 @@
+"""Checkers for ``03_convolution_arithmetic.ipynb``: sizes, 'same', receptive fields, sharing, pooling."""
+from . import check, close
+
+
+def check_1(answer):
+    """Output size of a 5 x 5 convolution, padding 2 on each side, stride 2, on 28 x 28."""
+    return check(1, answer, lambda a: a == (28 + 2 * 2 - 5) // 2 + 1,
+                 "OH = (H + 2P - K) // S + 1, with P the padding on one side.")
+
+
+def check_2(answer):
+    """Output sizes of padding='same' with stride 2 on a 28- and a 7-pixel input."""
+    return check(2, answer, lambda a: tuple(a) == (14, 4),
+                 "With 'same', the output is ceil(H / S), whatever the kernel size.")
+
+
+def check_3(answer):
+    """Receptive field of Conv 3x3 -> MaxPool 2x2 (stride 2) -> Conv 3x3."""
+    return check(3, answer, lambda a: a == 8,
+                 "Each layer adds (K - 1) times the jump of its input, and the pooling doubles the jump.")
+
+
+def check_4(answer):
+    """Parameters of a Dense layer that maps 14x14x32 to 14x14x64, as Conv2D(64, 3, 'same') does."""
+    inputs, outputs = 14 * 14 * 32, 14 * 14 * 64
+    return check(4, answer, lambda a: a == inputs * outputs + outputs,
+                 "A dense layer connects every input value to every output value, each output with a bias.")
+
+
+def check_5(answer):
+    """(max, average) of the 2 x 2 window [[1, 6], [3, 0]]."""
+    return check(5, answer, lambda a: close(a, (6.0, 2.5)),
+                 "Give two numbers: the largest of the four, then their mean.")

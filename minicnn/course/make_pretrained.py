@@ -1,0 +1,77 @@
+"""Regenerate the pretrained weights that ship in ``minicnn/pretrained/``.
+
+    python -m minicnn.course.make_pretrained                 # every model in MODELS
+    python -m minicnn.course.make_pretrained gap_cnn         # just one
+
+For each model this runs the project's own command, ``python -m minicnn train
+--model NAME --seed 0`` (the recipe's epochs and batch size, full Fashion-MNIST),
+in a temporary folder, then keeps only the weights: ``NAME.npz`` holds them as
+float16 in Keras order (no optimizer state, half the bytes of float32), and
+``NAME.json`` records the command, the data, the epochs and the test metrics,
+both as trained (float32) and as shipped (the float16 weights loaded back and
+scored again). ``minicnn.zoo.load_pretrained(NAME)`` reads them.
+"""
+import io
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..datasets import load_fashion_mnist, to_model_input
+from ..io.atomic import write_bytes, write_json
+from ..io.model_loader import load_model
+from ..runs.pipeline import targets_for
+from ..zoo import PRETRAINED_DIR, load_pretrained
+
+MODELS = ["gap_cnn", "dropout_cnn", "simple_cnn", "cnn_32_64_64", "cnn_32_64_128"]
+SEED = 0
+
+
+def train_one(name, folder):
+    """Run ``python -m minicnn train`` for ``name`` into ``folder``; returns (command, metrics)."""
+    arguments = ["train", "--model", name, "--seed", str(SEED)]
+    subprocess.run([sys.executable, "-m", "minicnn", *arguments, "--out", str(folder), "--verbose", "2"],
+                   check=True)
+    metrics = json.loads((folder / "metrics.json").read_text())
+    return " ".join(["python -m minicnn", *arguments]), metrics
+
+
+def save_weights(name, model):
+    """The model's weights as float16 arrays ``w00, w01, ...`` in ``PRETRAINED_DIR/name.npz``."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **{f"w{i:02d}": w.astype(np.float16) for i, w in enumerate(model.get_weights())})
+    write_bytes(PRETRAINED_DIR / f"{name}.npz", buffer.getvalue())
+
+
+def shipped_scores(name):
+    """Test loss and accuracy of the float16 weights as ``load_pretrained`` gives them."""
+    model = load_pretrained(name)
+    _, (x_test, y_test) = load_fashion_mnist()
+    loss, accuracy = model.evaluate(to_model_input(x_test), targets_for(model, y_test), verbose=0)
+    return {"test_loss": round(float(loss), 4), "test_accuracy": round(float(accuracy), 4)}
+
+
+def make(name):
+    with tempfile.TemporaryDirectory() as tmp:
+        command, metrics = train_one(name, Path(tmp) / "run")
+        save_weights(name, load_model(Path(tmp) / "run" / "model.minicnn"))
+    keep = ["model", "seed", "epochs", "batch_size", "validation", "data_source", "params",
+            "test_accuracy", "test_loss", "precision", "recall", "f1", "seconds_per_epoch_mean"]
+    record = {"command": command, "made_by": "python -m minicnn.course.make_pretrained",
+              "weights": "float16, Keras order (model.get_weights()), no optimizer state",
+              "trained": {key: metrics.get(key) for key in keep},
+              "shipped_float16": shipped_scores(name)}
+    write_json(PRETRAINED_DIR / f"{name}.json", record)
+    print(f"{name}: {record['shipped_float16']}", flush=True)
+
+
+def main(argv=None):
+    for name in (argv if argv else MODELS):
+        make(name)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

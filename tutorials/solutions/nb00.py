@@ -1,0 +1,14 @@
+"""Solutions to the exercises of 00_start_here.ipynb."""
+import math
+
+# 1. (N, H, W, C): 32 images, 28 rows, 28 columns, 1 channel.
+answer_1 = (32, 28, 28, 1)
+
+# 2. W: (784, 10) and b: (10,).
+answer_2 = 784 * 10 + 10
+
+# 3. -log(1/10) for every image, so the mean is ln 10.
+answer_3 = math.log(10)
+
+# 4. f'(w) = 2 (w - 1) = 4 at w = 3; w - 0.1 * 4.
+answer_4 = 3 - 0.1 * 2 * (3 - 1)

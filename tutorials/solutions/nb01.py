@@ -1,0 +1,21 @@
+"""Solutions to the exercises of 01_explore_fashion_mnist.ipynb (computed on the same data)."""
+import numpy as np
+
+import minicnn
+from minicnn import course
+from minicnn.datasets import explore
+
+(x_train, y_train), _ = minicnn.load_fashion_mnist(sample=course.FAST)
+
+# 1. Every class has the same count: 6,000 (full) or 160 (sample).
+answer_1 = int(np.bincount(y_train)[0])
+
+# 2. The black background: about half of all values.
+answer_2 = float(np.mean(x_train == 0))
+
+# 3. The mean over each class's images and pixels; the largest one's name.
+answer_3 = minicnn.CLASS_NAMES[int(np.argmax([x_train[y_train == k].mean() for k in range(10)]))]
+
+# 4. The first index where the cumulative share reaches 0.8, plus one.
+cumulative = explore.pca_summary(x_train, n_components=60)["cumulative"]
+answer_4 = int(np.argmax(cumulative >= 0.8)) + 1
