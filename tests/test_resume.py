@@ -22,6 +22,8 @@ from minicnn import load_model
 
 SEED = 11
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 
 def small_model(optimizer="adam"):
     """Conv2D(4, 3) on 8x8x1 images with dropout: every source of randomness is exercised."""
@@ -119,7 +121,8 @@ def test_a_run_killed_mid_epoch_resumes_from_its_checkpoint(tmp_path):
     np.save(tmp_path / "y.npy", y)
     small_model().save(tmp_path / "initial")
     run = subprocess.run([sys.executable, "-c", KILLED_RUN, str(tmp_path), str(SEED)],
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "MINICNN_BACKEND": minicnn.get_backend()})
     assert run.returncode == -signal.SIGKILL, run.stdout + run.stderr
 
     checkpoint = load_model(tmp_path / "checkpoint.minicnn")    # loadable: the kill hit no save
