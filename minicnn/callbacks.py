@@ -6,6 +6,7 @@ A callback is told about training as it happens: ``on_train_begin``,
 ``loss``, ``accuracy`` and, with validation data, ``val_loss``, ``val_accuracy``.
 Setting ``model.stop_training = True`` ends ``fit`` after the current epoch.
 """
+import os
 import warnings
 
 import numpy as np
@@ -140,3 +141,108 @@ class ModelCheckpoint(Callback):
                 return
             self.best = self.sign * value
         self.model.save(self.filepath.format(epoch=epoch + 1, **logs))
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiply the learning rate by ``factor`` when ``monitor`` has not improved (by more
+    than ``min_delta``) for ``patience`` epochs; then wait ``cooldown`` epochs; never below
+    ``min_lr``. Keras's arguments and defaults. The rate lives in the optimizer, so a saved
+    model keeps the reduced rate."""
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4,
+                 cooldown=0, min_lr=0.0):
+        if factor >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor!r}.")
+        self.monitor, self.factor, self.patience, self.verbose = monitor, factor, patience, verbose
+        self.sign, self.min_delta = _improvement_sign(monitor, mode), min_delta
+        self.cooldown, self.min_lr = cooldown, min_lr
+        self.best, self.wait, self.cooldown_counter = -np.inf, 0, 0
+
+    def on_train_begin(self, logs=None):
+        self.best, self.wait, self.cooldown_counter = -np.inf, 0, 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        logs["learning_rate"] = self.model.optimizer.learning_rate
+        value = logs.get(self.monitor)
+        if value is None:
+            warnings.warn(f"ReduceLROnPlateau is watching {self.monitor!r}, which the logs do not have.",
+                          RuntimeWarning)
+            return
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self.sign * value - self.min_delta > self.best:
+            self.best, self.wait = self.sign * value, 0
+        elif self.cooldown_counter == 0:
+            self.wait += 1
+            rate = self.model.optimizer.learning_rate
+            if self.wait >= self.patience and rate > self.min_lr:
+                self.model.optimizer.learning_rate = max(rate * self.factor, self.min_lr)
+                self.cooldown_counter, self.wait = self.cooldown, 0
+                if self.verbose:
+                    print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to "
+                          f"{self.model.optimizer.learning_rate}.")
+
+
+class LearningRateScheduler(Callback):
+    """At each epoch's start, set the rate to ``schedule(epoch, rate)`` (or ``schedule(epoch)``)."""
+
+    def __init__(self, schedule, verbose=0):
+        self.schedule, self.verbose = schedule, verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        rate = self.model.optimizer.learning_rate
+        try:
+            rate = self.schedule(epoch, rate)
+        except TypeError:                         # a schedule of the epoch only
+            rate = self.schedule(epoch)
+        self.model.optimizer.learning_rate = float(rate)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = self.model.optimizer.learning_rate
+
+
+class CSVLogger(Callback):
+    """One CSV row per epoch: ``epoch`` and the logs' keys in sorted order, as Keras writes them."""
+
+    def __init__(self, filename, separator=",", append=False):
+        self.filename, self.separator, self.append = str(filename), separator, append
+        self.keys = None
+
+    def on_train_begin(self, logs=None):
+        self.write_header = not (self.append and os.path.exists(self.filename) and os.path.getsize(self.filename))
+        self.file = open(self.filename, "a" if self.append else "w", encoding="utf-8")
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        self.keys = self.keys or sorted(logs)
+        if self.write_header:
+            self.file.write(self.separator.join(["epoch", *self.keys]) + "\n")
+            self.write_header = False
+        self.file.write(self.separator.join([str(epoch), *(str(logs.get(k, "NA")) for k in self.keys)]) + "\n")
+        self.file.flush()
+
+    def on_train_end(self, logs=None):
+        self.file.close()
+
+
+class TerminateOnNaN(Callback):
+    """Stop training as soon as a batch's loss is NaN or infinite."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(loss):
+            print(f"Batch {batch}: Invalid loss, terminating training")
+            self.model.stop_training = True
+
+
+class LambdaCallback(Callback):
+    """A callback from functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``."""
+
+    def __init__(self, **hooks):
+        for name, function in hooks.items():
+            if not name.startswith("on_") or not hasattr(Callback, name):
+                raise ValueError(f"LambdaCallback: unknown hook {name!r}.")
+            setattr(self, name, function)

@@ -1,4 +1,5 @@
-"""Cross-entropy losses, with Keras's names, values and conventions.
+"""Losses with Keras's names, values and conventions: the cross-entropies, and
+``MeanSquaredError`` and ``BinaryCrossentropy`` for the lessons that compare losses.
 
 Shape legend: ``N`` samples, ``K`` classes.
 
@@ -117,12 +118,69 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
         return target
 
 
-LOSSES = {cls.name: cls for cls in (CategoricalCrossentropy, SparseCategoricalCrossentropy)}
+class MeanSquaredError:
+    """``mean((y_pred - y_true)**2)`` over the last axis, then over the batch (N, K targets).
+
+    Its gradient is ``2 (y_pred - y_true) / (N K)``: each output pulled towards its
+    target in proportion to how far off it is.
+    """
+
+    name = "mean_squared_error"
+    from_logits = False
+
+    def __call__(self, y_true, y_pred):
+        return float(((np.asarray(y_pred) - y_true) ** 2).mean())
+
+    def gradient(self, y_true, y_pred):
+        y_pred = np.asarray(y_pred)
+        return (2 * (y_pred - y_true) / y_pred.size).astype(y_pred.dtype)
+
+    def get_config(self):
+        return {}
+
+
+class BinaryCrossentropy:
+    """``-(y log p + (1 - y) log(1 - p))`` per output, averaged: K independent yes/no questions.
+
+    From probabilities Keras clips p to [1e-7, 1 - 1e-7] and adds 1e-7 inside each
+    log; we do the same, and a clipped entry gets no gradient. From logits z the
+    stable form is ``max(z, 0) - z y + log(1 + exp(-|z|))``, with gradient
+    ``(sigmoid(z) - y) / (N K)``.
+    """
+
+    name = "binary_crossentropy"
+
+    def __init__(self, from_logits=False):
+        self.from_logits = bool(from_logits)
+
+    def __call__(self, y_true, y_pred):
+        y, p = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
+        if self.from_logits:
+            return float((np.maximum(p, 0) - p * y + np.log1p(np.exp(-np.abs(p)))).mean())
+        p = np.clip(p, EPSILON, 1 - EPSILON)
+        return float(-(y * np.log(p + EPSILON) + (1 - y) * np.log(1 - p + EPSILON)).mean())
+
+    def gradient(self, y_true, y_pred):
+        y_pred = np.asarray(y_pred)
+        y, p = np.asarray(y_true, dtype=np.float64), y_pred.astype(np.float64)
+        if self.from_logits:
+            return ((np.exp(-np.logaddexp(0, -p)) - y) / p.size).astype(y_pred.dtype)
+        inside = (p > EPSILON) & (p < 1 - EPSILON)
+        dp = -(y / (p + EPSILON) - (1 - y) / (1 - p + EPSILON)) * inside
+        return (dp / p.size).astype(y_pred.dtype)
+
+    def get_config(self):
+        return {"from_logits": self.from_logits}
+
+
+LOSSES = {cls.name: cls for cls in (CategoricalCrossentropy, SparseCategoricalCrossentropy, MeanSquaredError,
+                                    BinaryCrossentropy)}
+LOSSES["mse"] = MeanSquaredError
 
 
 def get(loss):
     """A loss object from an instance or a Keras string name."""
-    if isinstance(loss, _CrossEntropy):
+    if isinstance(loss, tuple(set(LOSSES.values()))):
         return loss
     if loss not in LOSSES:
         raise ValueError(f"Unknown loss {loss!r}. Use one of {sorted(LOSSES)} or a loss object "

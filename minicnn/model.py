@@ -231,7 +231,8 @@ class Sequential(TrainingMixin):
 
     def _fused_softmax(self):
         """True when the fused softmax + cross-entropy gradient applies to this model's head."""
-        return not self.loss.from_logits and isinstance(self.layers[-1].activation, Softmax)
+        return (isinstance(self.loss, (losses.CategoricalCrossentropy, losses.SparseCategoricalCrossentropy))
+                and not self.loss.from_logits and isinstance(self.layers[-1].activation, Softmax))
 
     def _loss(self, y, output, with_gradient=True):
         """Loss value and, optionally, its gradient: ``(loss, grad, grad_is_for_logits)``."""

@@ -3,8 +3,21 @@
 Each optimizer keeps one state array per weight (``slots``) and updates the
 weights in place: ``apply(weights, grads)``. ``get_state``/``set_state`` expose
 the state (moments and the step count) so a saved model resumes exactly.
+
+``learning_rate`` is a number or a schedule (``minicnn.optimizers.schedules``),
+read at every step. Gradient clipping, as Keras 3, one at a time:
+``clipnorm`` scales each gradient down to at most that L2 norm,
+``clipvalue`` clips each entry to [-clipvalue, clipvalue].
 """
 import numpy as np
+
+from . import schedules
+
+
+def clip_by_norm(grad, clipnorm):
+    """``grad * clipnorm / max(||grad||, clipnorm)``: unchanged when its norm is small enough."""
+    norm = np.sqrt((grad * grad).sum())
+    return grad * grad.dtype.type(clipnorm) / np.maximum(norm, grad.dtype.type(clipnorm))
 
 
 class Optimizer:
@@ -12,12 +25,37 @@ class Optimizer:
 
     slot_names = ()
 
-    def __init__(self, learning_rate):
-        if not learning_rate > 0:
-            raise ValueError(f"learning_rate must be positive. Received learning_rate={learning_rate!r}.")
-        self.learning_rate = float(learning_rate)
+    def __init__(self, learning_rate, clipnorm=None, clipvalue=None):
+        self.learning_rate = learning_rate
+        if clipnorm is not None and clipvalue is not None:
+            raise ValueError("Only one of clipnorm and clipvalue can be set, as in Keras. "
+                             f"Received clipnorm={clipnorm!r}, clipvalue={clipvalue!r}.")
+        if any(c is not None and not c > 0 for c in (clipnorm, clipvalue)):
+            raise ValueError(f"clipnorm and clipvalue must be positive. Received clipnorm={clipnorm!r}, "
+                             f"clipvalue={clipvalue!r}.")
+        self.clipnorm, self.clipvalue = clipnorm, clipvalue
         self.iterations = 0
         self.slots = None
+
+    @property
+    def learning_rate(self):
+        """The rate of the coming step: the number, or the schedule at ``iterations``."""
+        rate = self._learning_rate
+        return float(rate(self.iterations)) if isinstance(rate, schedules.LearningRateSchedule) else rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        value = schedules.get(value)
+        if not isinstance(value, schedules.LearningRateSchedule) and not value > 0:
+            raise ValueError(f"learning_rate must be positive. Received learning_rate={value!r}.")
+        self._learning_rate = value
+
+    def clip(self, grad):
+        if self.clipnorm is not None:
+            return clip_by_norm(grad, self.clipnorm)
+        if self.clipvalue is not None:
+            return np.clip(grad, -self.clipvalue, self.clipvalue)
+        return grad
 
     def build(self, weights):
         """One zero array per weight for every slot (first moment, second moment ...)."""
@@ -28,14 +66,18 @@ class Optimizer:
         if self.slots is None or any(len(slot) != len(weights) for slot in self.slots.values()):
             self.build(weights)                   # first step, or a layer was frozen or unfrozen
         for i, (w, g) in enumerate(zip(weights, grads)):
-            self.update(i, w, g.astype(w.dtype, copy=False))
+            self.update(i, w, self.clip(g.astype(w.dtype, copy=False)))
         self.iterations += 1
 
     def update(self, i, weight, grad):
         raise NotImplementedError
 
     def get_config(self):
-        return {"learning_rate": self.learning_rate}
+        rate = self._learning_rate
+        config = {"learning_rate": schedules.serialize(rate) if isinstance(rate, schedules.LearningRateSchedule)
+                  else rate}
+        return {**config, **{k: v for k, v in (("clipnorm", self.clipnorm), ("clipvalue", self.clipvalue))
+                             if v is not None}}
 
     def get_state(self):
         """``{"iterations": int, slot name: [arrays]}``: everything ``apply`` remembers."""
@@ -53,8 +95,8 @@ class SGD(Optimizer):
     Nesterov looks one step ahead: w += momentum*m - lr*g.
     """
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **clipping):
+        super().__init__(learning_rate, **clipping)
         if not 0 <= momentum < 1:
             raise ValueError(f"SGD: momentum must be in [0, 1). Received momentum={momentum!r}.")
         self.momentum = float(momentum)
@@ -86,8 +128,8 @@ class Adam(Optimizer):
 
     slot_names = ("momentums", "velocities")
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **clipping):
+        super().__init__(learning_rate, **clipping)
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
 
     def update(self, i, weight, grad):
@@ -110,8 +152,9 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay: first ``w -= w * weight_decay * lr``, then Adam's step."""
 
-    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-        super().__init__(learning_rate, beta_1, beta_2, epsilon)
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 **clipping):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, **clipping)
         self.weight_decay = float(weight_decay)
 
     def update(self, i, weight, grad):
@@ -127,8 +170,8 @@ class RMSprop(Optimizer):
 
     slot_names = ("velocities",)
 
-    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7, **clipping):
+        super().__init__(learning_rate, **clipping)
         self.rho, self.epsilon = float(rho), float(epsilon)
 
     def update(self, i, weight, grad):

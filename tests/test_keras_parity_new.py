@@ -198,3 +198,48 @@ def test_global_max_pooling_rescaling_and_reshape_match_keras():
     ours = Reshape((5, -1))
     ours.build(x.shape[1:])
     assert_same_pass(ours, keras.layers.Reshape((5, -1)), x)
+
+
+# ---------------------------------------------------------------- schedules, clipping, losses
+def test_schedules_match_keras():
+    from minicnn.optimizers import schedules
+    pairs = [(schedules.ExponentialDecay(0.1, 7, 0.5), keras.optimizers.schedules.ExponentialDecay(0.1, 7, 0.5)),
+             (schedules.ExponentialDecay(0.1, 7, 0.5, staircase=True),
+              keras.optimizers.schedules.ExponentialDecay(0.1, 7, 0.5, staircase=True)),
+             (schedules.CosineDecay(0.1, 20, alpha=0.2), keras.optimizers.schedules.CosineDecay(0.1, 20, alpha=0.2)),
+             (schedules.CosineDecay(0.0, 20, warmup_target=0.1, warmup_steps=5),
+              keras.optimizers.schedules.CosineDecay(0.0, 20, warmup_target=0.1, warmup_steps=5)),
+             (schedules.PiecewiseConstantDecay([3, 9], [0.3, 0.2, 0.1]),
+              keras.optimizers.schedules.PiecewiseConstantDecay([3, 9], [0.3, 0.2, 0.1]))]
+    for ours, theirs in pairs:
+        steps = range(0, 40, 3)
+        np.testing.assert_allclose([ours(t) for t in steps], [float(theirs(t)) for t in steps], rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("clipping", [{"clipnorm": 0.05}, {"clipvalue": 0.01}])
+def test_clipped_training_matches_keras(float64, clipping):
+    ours, theirs = small_models()
+    ours.compile(minicnn.optimizers.SGD(0.125, **clipping), "sparse_categorical_crossentropy")
+    theirs.compile(keras.optimizers.SGD(0.125, **clipping), "sparse_categorical_crossentropy")
+    x, y = RNG.normal(size=(12, 6, 6, 1)), RNG.integers(0, 4, size=12)
+    ours.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0, seed=0)
+    theirs.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-10)
+
+
+@pytest.mark.parametrize("ours, theirs, logits", [
+    (minicnn.losses.MeanSquaredError(), keras.losses.MeanSquaredError(), False),
+    (minicnn.losses.BinaryCrossentropy(), keras.losses.BinaryCrossentropy(), False),
+    (minicnn.losses.BinaryCrossentropy(from_logits=True), keras.losses.BinaryCrossentropy(from_logits=True), True)])
+def test_mse_and_binary_crossentropy_match_keras(ours, theirs, logits):
+    y = RNG.integers(0, 2, size=(5, 3)).astype("float64")
+    p = RNG.normal(size=(5, 3)) * 3 if logits else RNG.uniform(0, 1, size=(5, 3))
+    p[0, 0] = 1.0 if not logits else p[0, 0]                    # a clipped probability
+    p = tf.constant(p)
+    with tf.GradientTape() as tape:
+        tape.watch(p)
+        value = theirs(tf.constant(y), p)
+    # Keras's loss objects compute in float32 (floatx when they are made): float32 rounding
+    np.testing.assert_allclose(ours(y, p.numpy()), float(value), rtol=1e-6)
+    np.testing.assert_allclose(ours.gradient(y, p.numpy()), tape.gradient(value, p).numpy(), rtol=2e-5, atol=1e-7)
