@@ -1,0 +1,93 @@
+"""The small bench the experiment notebooks (05-07) share: one net, step losses, curve plots.
+
+    from minicnn.course import lab
+    model = lab.small_cnn(optimizer="adam")           # compiled, Glorot-initialised
+    steps = lab.StepLosses()
+    model.fit(x, y, epochs=2, batch_size=64, callbacks=[steps])
+    lab.plot_curves({"adam": steps.losses}, xlabel="step", ylabel="training loss")
+
+Experiments compare *several* runs, so they train on a slice of the training set
+(``course.pick`` chooses its size) to stay within minutes on a laptop.
+"""
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..callbacks import Callback
+from ..layers import Conv2D, Dense, Flatten, MaxPooling2D
+from ..model import Sequential
+
+
+def small_cnn(optimizer="adam", extra=(), hidden=64, loss="sparse_categorical_crossentropy", seed=0):
+    """Conv(16) - pool - Conv(32) - pool - Dense(hidden) - Dense(10, softmax): 56,714 parameters
+    at hidden=64, about a second per 1,000 images. ``extra``: layers put in front (augmentation).
+
+    ``seed`` fixes the initial weights (Glorot uniform), so two calls start from the same point.
+    """
+    from .. import set_random_seed
+    set_random_seed(seed)
+    model = Sequential([*extra,
+                        Conv2D(16, 3, activation="relu"), MaxPooling2D(2),
+                        Conv2D(32, 3, activation="relu"), MaxPooling2D(2),
+                        Flatten(), Dense(hidden, activation="relu"), Dense(10, activation="softmax")],
+                       input_shape=(28, 28, 1))
+    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
+    return model
+
+
+class StepLosses(Callback):
+    """Keeps the loss of every training step (``fit``'s history keeps one number per epoch).
+
+    ``fit`` reports the running mean of the epoch so far after each step; with equal
+    batches, step k's own loss is ``mean_k * k - mean_(k-1) * (k-1)``. Use a training
+    set whose size is a multiple of the batch size, or the last step of each epoch is off.
+    """
+
+    def __init__(self):
+        self.losses = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.previous_sum, self.steps = 0.0, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps += 1
+        running_sum = logs["loss"] * self.steps
+        self.losses.append(running_sum - self.previous_sum)
+        self.previous_sum = running_sum
+
+
+def smooth(values, width=20):
+    """The running mean over the last ``width`` steps (fewer at the start): the trend through the noise."""
+    values = np.asarray(values, dtype=np.float64)
+    sums = np.cumsum(np.insert(values, 0, 0.0))                 # sums[k] = values[0] + ... + values[k-1]
+    ends = np.arange(1, len(values) + 1)
+    starts = np.maximum(ends - width, 0)
+    return (sums[ends] - sums[starts]) / (ends - starts)
+
+
+def plot_curves(curves, xlabel="step", ylabel="training loss", title=None, log_y=False, smooth_width=None,
+                reference=None, ax=None):
+    """One line per entry of ``curves`` (``{label: values}``); returns the Figure.
+
+    ``smooth_width`` draws the running mean instead of the raw values; ``reference``
+    ``(value, label)`` draws a dashed horizontal line (for example ln 10).
+    """
+    fig = None
+    if ax is None:
+        fig = Figure(figsize=(7, 3.6), layout="constrained")
+        ax = fig.add_subplot()
+    for label, values in curves.items():
+        values = smooth(values, smooth_width) if smooth_width else np.asarray(values, dtype=np.float64)
+        start = 1 if xlabel == "epoch" else 0
+        ax.plot(np.arange(start, start + len(values)), values, "o-" if xlabel == "epoch" else "-",
+                label=label, markersize=4)
+    if reference is not None:
+        ax.axhline(reference[0], color="0.5", linestyle="--", label=reference[1])
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig if fig is not None else ax.figure
