@@ -31,12 +31,13 @@ SEED = 0
 
 
 def train_one(name, folder):
-    """Run ``python -m minicnn train`` for ``name`` into ``folder``; returns (command, metrics)."""
+    """Run ``python -m minicnn train`` for ``name`` into ``folder``; returns (command, metrics, history)."""
     arguments = ["train", "--model", name, "--seed", str(SEED)]
     subprocess.run([sys.executable, "-m", "minicnn", *arguments, "--out", str(folder), "--verbose", "2"],
                    check=True)
     metrics = json.loads((folder / "metrics.json").read_text())
-    return " ".join(["python -m minicnn", *arguments]), metrics
+    history = json.loads((folder / "history.json").read_text())
+    return " ".join(["python -m minicnn", *arguments]), metrics, history
 
 
 def save_weights(name, model):
@@ -56,14 +57,16 @@ def shipped_scores(name):
 
 def make(name):
     with tempfile.TemporaryDirectory() as tmp:
-        command, metrics = train_one(name, Path(tmp) / "run")
+        command, metrics, history = train_one(name, Path(tmp) / "run")
         save_weights(name, load_model(Path(tmp) / "run" / "model.minicnn"))
     keep = ["model", "seed", "epochs", "batch_size", "validation", "data_source", "params",
             "test_accuracy", "test_loss", "precision", "recall", "f1", "seconds_per_epoch_mean"]
     record = {"command": command, "made_by": "python -m minicnn.course.make_pretrained",
               "weights": "float16, Keras order (model.get_weights()), no optimizer state",
               "trained": {key: metrics.get(key) for key in keep},
-              "shipped_float16": shipped_scores(name)}
+              "shipped_float16": shipped_scores(name),
+              # per epoch: loss, accuracy, val_loss, val_accuracy (the test set), seconds: the curves
+              "history": {key: [round(value, 4) for value in values] for key, values in history.items()}}
     write_json(PRETRAINED_DIR / f"{name}.json", record)
     print(f"{name}: {record['shipped_float16']}", flush=True)
 
