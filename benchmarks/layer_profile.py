@@ -4,11 +4,15 @@
     MINICNN_FUSE=0 python benchmarks/layer_profile.py        # one step per layer, no fused blocks
     MINICNN_BACKEND=numpy python benchmarks/layer_profile.py --repeats 2   # the NumPy layers
 
+``--clock cpu`` times CPU seconds of this process (all its threads) instead of
+wall time: steadier on a busy shared machine; with ``NUMBA_NUM_THREADS=1
+OPENBLAS_NUM_THREADS=1`` it counts the work itself.
+
 A step is what ``Sequential`` runs: a layer's fast twin, a fused block covering
 several layers, or (numpy backend) the layer itself. Times one training batch
 step by step (median of ``--repeats`` batches after two warm-up batches), plus
 the loss and the optimizer step, with BLAS as users run it (``blas.py``).
-Prints a table and writes ``benchmarks/results/layer_profile[_unfused|_numpy].json``.
+Prints a table and writes ``benchmarks/results/layer_profile[_unfused|_numpy][_cpu].json``.
 """
 import argparse
 import json
@@ -22,6 +26,8 @@ import minicnn
 from blas import blas_kernels, rerun_as_users_do
 
 RESULTS = Path(__file__).parent / "results"
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+clock = CLOCKS["wall"]
 
 
 def time_one_batch(model, steps, x, y):
@@ -30,30 +36,30 @@ def time_one_batch(model, steps, x, y):
     forward, backward = [], []
     out = x
     for _, step in steps:
-        start = time.perf_counter()
+        start = clock()
         out = step.forward(out, training=True)
-        forward.append(time.perf_counter() - start)
-    start = time.perf_counter()
+        forward.append(clock() - start)
+    start = clock()
     _, grad, from_logits = model._loss(y, out)
-    loss_seconds = time.perf_counter() - start
+    loss_seconds = clock() - start
     lowest = next(i for i, layer in enumerate(model.layers) if layer.params)
     position = len(model.layers)
     for number, (count, step) in enumerate(reversed(steps)):
         position -= count
-        start = time.perf_counter()
+        start = clock()
         if number == 0 and from_logits:
             grad = step.backward_preactivation(grad)
         elif position <= lowest:
             getattr(step, "backward_parameters", step.backward)(grad)
         else:
             grad = step.backward(grad)
-        backward.insert(0, time.perf_counter() - start)
+        backward.insert(0, clock() - start)
         if position <= lowest:
             backward[:0] = [0.0] * (len(steps) - len(backward))
             break
-    start = time.perf_counter()
+    start = clock()
     model.optimizer.apply(model.weights, model.gradients)
-    return forward, backward, loss_seconds + time.perf_counter() - start
+    return forward, backward, loss_seconds + clock() - start
 
 
 def profile(model_name, batch_size, repeats):
@@ -89,11 +95,14 @@ def main():
     parser.add_argument("--model", default="dropout_cnn", choices=minicnn.zoo.list_models())
     parser.add_argument("--batch-size", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--clock", choices=list(CLOCKS), default="wall")
     args = parser.parse_args()
+    global clock
+    clock = CLOCKS[args.clock]
     rows, step_ms = profile(args.model, args.batch_size, args.repeats)
     total = sum(r["forward_ms"] + r["backward_ms"] for r in rows) + step_ms
     kernels = blas_kernels()
-    print(f"{args.model}, {variant()}, batch {args.batch_size}, BLAS: {kernels}")
+    print(f"{args.model}, {variant()}, batch {args.batch_size}, {args.clock} time, BLAS: {kernels}")
     print(f"{'step':<44}{'output':>14}{'forward ms':>12}{'backward ms':>13}{'share':>8}")
     for r in rows:
         share = (r["forward_ms"] + r["backward_ms"]) / total
@@ -103,9 +112,9 @@ def main():
     print(f"total {total:.1f} ms per batch of {args.batch_size}: "
           f"{total / 1e3 * 60000 / args.batch_size:.1f} s per 60,000-image epoch")
     RESULTS.mkdir(exist_ok=True)
-    suffix = "" if variant() == "fused" else f"_{variant()}"
+    suffix = ("" if variant() == "fused" else f"_{variant()}") + ("" if args.clock == "wall" else f"_{args.clock}")
     (RESULTS / f"layer_profile{suffix}.json").write_text(json.dumps(
-        {"model": args.model, "variant": variant(), "blas": kernels, "batch_size": args.batch_size,
+        {"model": args.model, "variant": variant(), "clock": args.clock, "blas": kernels, "batch_size": args.batch_size,
          "steps": rows, "loss_and_optimizer_ms": step_ms, "total_ms": total}, indent=2))
 
 
