@@ -25,36 +25,42 @@ functions. Install it with ``pip install "minicnn[keras]"``.
 
 A minicnn layer's constructor arguments are Keras's argument names, so a layer
 moves as ``keras.layers.Conv2D(**layer.get_config())`` one way and
-``Conv2D(**{argument: keras_config[argument]})`` the other. ``from_keras``
-refuses whatever minicnn would compute differently (``dilation_rate=2``,
-``channels_first``, a regulariser, a layer minicnn does not have ...) with an
-error that names the layer and the option.
+``Conv2D(**{argument: keras_config[argument]})`` the other. Regularizers,
+frozen layers (``trainable=False``), BatchNormalization's moving statistics and
+learning-rate schedules cross too. ``from_keras`` refuses whatever minicnn would
+compute differently (``dilation_rate=2``, ``channels_first``, a layer minicnn
+does not have ...) with an error that names the layer and the option.
 """
 import inspect
 import warnings
 
 import numpy as np
 
-from . import backend, losses, optimizers
+from . import backend, losses, optimizers, regularizers, schedules
 from .layers import LAYER_CLASSES
+from .layers.activations import ACTIVATIONS
 from .model import Sequential
 
 INSTALL_HINT = 'pip install "minicnn[keras]"'
 
 # Layers whose Keras twin takes ``data_format``; minicnn is always channels-last.
-_SPATIAL = {"Conv2D", "ZeroPadding2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "Flatten"}
+_SPATIAL = {"Conv2D", "ZeroPadding2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "Flatten",
+            "GlobalMaxPooling2D", "RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom"}
 
 # Keras options minicnn implements only at one value (Keras's default): anything else is refused.
 _ONLY_VALUE = {
     "data_format": "channels_last", "dilation_rate": (1, 1), "groups": 1, "keepdims": False,
     "noise_shape": None, "max_value": None, "negative_slope": 0.0, "threshold": 0.0, "axis": -1,
-    "kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
-    "kernel_constraint": None, "bias_constraint": None, "lora_rank": None, "quantization_config": None,
+    "activity_regularizer": None,
+    "kernel_constraint": None, "bias_constraint": None, "synchronized": False, "renorm": False,
+    "lora_rank": None, "quantization_config": None,
 }
 # Keras options that do not change what the copied layer computes: the weights are
 # copied, so their initialisers do not matter; Dropout's seed: minicnn draws its own masks.
-_IGNORED = {"name", "trainable", "dtype", "kernel_initializer", "bias_initializer", "seed"}
-_ACTIVATIONS = ("linear", "relu", "softmax")
+_IGNORED = {"name", "trainable", "dtype", "kernel_initializer", "bias_initializer", "seed",
+            "beta_initializer", "gamma_initializer", "moving_mean_initializer", "moving_variance_initializer",
+            "renorm_momentum"}
+_ACTIVATIONS = tuple(name for name in ACTIVATIONS if name is not None)
 _ACCURACY_NAMES = {"accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy",
                    "CategoricalAccuracy", "SparseCategoricalAccuracy"}
 
@@ -88,11 +94,14 @@ def to_keras(model):
         used.add(config.get("name"))
         if type(layer).__name__ in _SPATIAL:
             config["data_format"] = "channels_last"
+        for key in ("kernel_regularizer", "bias_regularizer"):
+            if config.get(key) is not None:
+                config[key] = getattr(keras.regularizers, config[key]["class_name"])(**config[key]["config"])
         # Keras fixes its default float type when it makes its first layer; ask explicitly.
         layers.append(getattr(keras.layers, type(layer).__name__)(**config, dtype=model.dtype))
     twin = keras.Sequential([keras.Input(model.input_shape, dtype=model.dtype), *layers], name=model.name)
     for layer, keras_layer in zip(model.layers, twin.layers):
-        keras_layer.set_weights([w.copy() for w in layer.params.values()])
+        keras_layer.set_weights([w.copy() for w in layer.weights])
     if model.loss is not None:
         twin.compile(optimizer=_keras_optimizer(keras, model.optimizer),
                      loss=getattr(keras.losses, type(model.loss).__name__)(**model.loss.get_config()),
@@ -101,8 +110,12 @@ def to_keras(model):
 
 
 def _keras_optimizer(keras, optimizer):
-    """minicnn's optimizer classes and their arguments carry Keras's names."""
-    return getattr(keras.optimizers, type(optimizer).__name__)(**optimizer.get_config())
+    """minicnn's optimizer classes, schedules and their arguments carry Keras's names."""
+    config = optimizer.get_config()
+    rate = config["learning_rate"]
+    if isinstance(rate, dict):
+        config["learning_rate"] = getattr(keras.optimizers.schedules, rate["class_name"])(**rate["config"])
+    return getattr(keras.optimizers, type(optimizer).__name__)(**config)
 
 
 # ============================================================================ Keras -> minicnn
@@ -120,7 +133,8 @@ def from_keras(keras_model):
     layers = [_minicnn_layer(layer) for layer in keras_model.layers]
     model = Sequential(layers, input_shape=_input_shape(keras_model), name=keras_model.name)
     for layer, keras_layer in zip(model.layers, keras_model.layers):
-        for (key, target), value in zip(layer.params.items(), keras_layer.get_weights()):
+        names = [*layer.params, *layer.state]                # Keras's order: trainable, then moving statistics
+        for key, target, value in zip(names, layer.weights, keras_layer.get_weights()):
             if value.shape != target.shape:
                 raise ValueError(f"from_keras: layer '{layer.name}' weight {key!r} has shape {value.shape} "
                                  f"in Keras but {target.shape} in minicnn.")
@@ -151,9 +165,26 @@ def _minicnn_layer(keras_layer):
                          f"minicnn has: {', '.join(sorted(LAYER_CLASSES))}.")
     cls = LAYER_CLASSES[kind]
     config = keras_layer.get_config()
-    arguments = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    arguments = _arguments(cls)
     _check_layer(keras_layer, config, arguments)
-    return cls(**{argument: config[argument] for argument in arguments if argument in config})
+    for key in ("kernel_regularizer", "bias_regularizer"):
+        if config.get(key) is not None:
+            regularizer = getattr(keras_layer, key)
+            factors = {k: _float32_spelling(v) for k, v in regularizer.get_config().items()}
+            config[key] = regularizers.get({"class_name": type(regularizer).__name__, "config": factors})
+    layer = cls(**{argument: config[argument] for argument in arguments if argument in config})
+    layer.trainable = keras_layer.trainable
+    return layer
+
+
+def _arguments(cls):
+    """The named constructor arguments of a layer class and of the classes it extends."""
+    names = []
+    for klass in cls.__mro__:
+        if "__init__" in vars(klass):
+            names += [name for name, p in inspect.signature(klass.__init__).parameters.items()
+                      if name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and name not in names]
+    return names
 
 
 def _check_layer(keras_layer, config, arguments):
@@ -163,15 +194,13 @@ def _check_layer(keras_layer, config, arguments):
                          f"{option}={value!r}; minicnn supports only {option}={supported}.")
 
     for option, value in config.items():
-        if option in _ONLY_VALUE and not _same(value, _ONLY_VALUE[option]):
+        if option in _ONLY_VALUE and option not in arguments and not _same(value, _ONLY_VALUE[option]):
             refuse(option, value, repr(_ONLY_VALUE[option]))
         # An option minicnn has never heard of is accepted only at None (Keras's "off").
         if option not in _ONLY_VALUE and option not in _IGNORED and option not in arguments and value is not None:
             refuse(option, value, "None (minicnn does not have this option)")
     if "activation" in config and config["activation"] not in _ACTIVATIONS:
         refuse("activation", config["activation"], " or ".join(map(repr, _ACTIVATIONS)))
-    if not keras_layer.trainable:
-        refuse("trainable", False, "True (minicnn trains every weight)")
     if getattr(keras_layer, "activity_regularizer", None) is not None:
         refuse("activity_regularizer", keras_layer.activity_regularizer, "None")
     if getattr(keras_layer, "lora_enabled", False):
@@ -218,19 +247,31 @@ def _minicnn_optimizer(keras_optimizer):
     if cls is None:
         raise ValueError(f"optimizer {kind} has no minicnn equivalent (minicnn has "
                          f"{', '.join(sorted(c.__name__ for c in optimizers.OPTIMIZERS.values()))}).")
-    if not isinstance(config["learning_rate"], (int, float)):
-        raise ValueError(f"{kind} has a learning-rate schedule; minicnn supports a constant learning_rate.")
-    arguments = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    rate = config["learning_rate"]
+    if isinstance(rate, dict):                      # a schedule, serialized by Keras
+        if rate.get("class_name") not in schedules.SCHEDULES:
+            raise ValueError(f"{kind} has the learning-rate schedule {rate.get('class_name')}; minicnn has "
+                             f"{', '.join(schedules.SCHEDULES)}.")
+        keys = inspect.signature(schedules.SCHEDULES[rate["class_name"]]).parameters
+        config["learning_rate"] = {"class_name": rate["class_name"],
+                                   "config": {k: v for k, v in rate["config"].items() if k in keys}}
+    arguments = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "clipping")]
+    arguments += ["clipnorm", "clipvalue"]
     off = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None, "clipvalue": None,
            "use_ema": False, "loss_scale_factor": None, "gradient_accumulation_steps": None,
            "amsgrad": False, "centered": False, "momentum": 0.0}
     for option, value in config.items():
         if option in off and option not in arguments and value != off[option]:
             raise ValueError(f"{kind} has {option}={value!r}; minicnn supports only {option}={off[option]!r}.")
-    # Keras keeps the learning rate in a float32 variable (0.001 reads back as
-    # 0.0010000000474974513); its shortest float32 spelling is the number typed in.
-    config["learning_rate"] = float(str(np.float32(config["learning_rate"])))
-    return cls(**{argument: config[argument] for argument in arguments})
+    if not isinstance(config["learning_rate"], dict):
+        config["learning_rate"] = _float32_spelling(config["learning_rate"])
+    return cls(**{argument: config[argument] for argument in arguments if config.get(argument) is not None})
+
+
+def _float32_spelling(value):
+    """Keras keeps learning rates and penalty factors as float32 (0.001 reads back as
+    0.0010000000474974513); the shortest float32 spelling is the number typed in."""
+    return float(str(np.float32(value)))
 
 
 def _minicnn_loss(keras_loss):
@@ -242,12 +283,13 @@ def _minicnn_loss(keras_loss):
         raise ValueError(f"loss {name!r} has no minicnn equivalent (minicnn has {sorted(losses.LOSSES)}).")
     kind = type(keras_loss).__name__
     cls = getattr(losses, kind, None)
-    if cls is None or not isinstance(cls, type) or not issubclass(cls, losses._CrossEntropy):
-        raise ValueError(f"loss {kind} has no minicnn equivalent (minicnn has CategoricalCrossentropy "
-                         f"and SparseCategoricalCrossentropy).")
+    known = set(losses.LOSSES.values())
+    if cls not in known:
+        raise ValueError(f"loss {kind} has no minicnn equivalent (minicnn has "
+                         f"{', '.join(sorted(c.__name__ for c in known))}).")
     config = keras_loss.get_config()
     off = {"reduction": "sum_over_batch_size", "label_smoothing": 0.0, "axis": -1, "ignore_class": None}
     for option, value in config.items():
         if option in off and value != off[option]:
             raise ValueError(f"{kind} has {option}={value!r}; minicnn supports only {option}={off[option]!r}.")
-    return cls(from_logits=config.get("from_logits", False))
+    return cls(from_logits=config.get("from_logits", False)) if "from_logits" in config else cls()

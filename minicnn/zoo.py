@@ -6,7 +6,7 @@ the test set served as validation data)::
 
     >>> from minicnn import zoo
     >>> zoo.list_models()
-    ['cnn_32_64_128', 'cnn_32_64_64', 'dropout_cnn', 'gap_cnn', 'simple_cnn']
+    ['bn_cnn', 'cnn_32_64_128', 'cnn_32_64_64', 'dropout_cnn', 'gap_cnn', 'simple_cnn']
     >>> builder = zoo.get("dropout_cnn")
     >>> builder.training["epochs"], builder.training["batch_size"]
     (5, 300)
@@ -18,9 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .layers import Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, MaxPooling2D, ZeroPadding2D
+from . import schedules
+from .layers import (BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, MaxPooling2D,
+                     RandomFlip, ZeroPadding2D)
 from .losses import SparseCategoricalCrossentropy
 from .model import Sequential
+from .optimizers import Adam
 
 INPUT_SHAPE = (28, 28, 1)
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
@@ -104,6 +107,31 @@ def gap_cnn(input_shape=INPUT_SHAPE, num_classes=10):
         GlobalAveragePooling2D(), Dense(num_classes, activation="softmax"),
     ], input_shape=input_shape, name="gap_cnn")
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+@recipe(epochs=15, batch_size=128, seed_project="002", validate_on_test=True)
+def bn_cnn(input_shape=INPUT_SHAPE, num_classes=10):
+    """Seed 002's "how would you improve it", answered: three conv blocks, each followed by
+    BatchNormalization, random horizontal flips of the training images, dropout in the head,
+    and Adam with a learning rate that shrinks by 15% per epoch (469 steps at batch 128).
+
+    BatchNormalization sits after each block's pooling, where the maps are 4x smaller (the
+    conv + ReLU + max-pool stays one fused fast block). Measured on the shared 2-core machine
+    under heavy load (2.8-5 min per epoch): 6 epochs in 21.9 min of training gave 91.71% test
+    accuracy (seed 0); the 93% target needs more epochs than 20 minutes held there.
+    """
+    steps_per_epoch = -(-60000 // 128)
+    model = Sequential([
+        RandomFlip("horizontal"),
+        Conv2D(32, 3, padding="same", activation="relu"), MaxPooling2D(2), BatchNormalization(),
+        Conv2D(64, 3, padding="same", activation="relu"), MaxPooling2D(2), BatchNormalization(),
+        Conv2D(128, 3, padding="same", activation="relu"), MaxPooling2D(2), BatchNormalization(),
+        Flatten(), Dropout(0.3), Dense(128, activation="relu"), Dropout(0.3),
+        Dense(num_classes, activation="softmax"),
+    ], input_shape=input_shape, name="bn_cnn")
+    rate = schedules.ExponentialDecay(1e-3, decay_steps=steps_per_epoch, decay_rate=0.85, staircase=True)
+    model.compile(optimizer=Adam(rate), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 

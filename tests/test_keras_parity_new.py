@@ -243,3 +243,35 @@ def test_mse_and_binary_crossentropy_match_keras(ours, theirs, logits):
     # Keras's loss objects compute in float32 (floatx when they are made): float32 rounding
     np.testing.assert_allclose(ours(y, p.numpy()), float(value), rtol=1e-6)
     np.testing.assert_allclose(ours.gradient(y, p.numpy()), tape.gradient(value, p).numpy(), rtol=2e-5, atol=1e-7)
+
+
+# ---------------------------------------------------------------- the bridge
+def test_every_new_piece_crosses_the_bridge_both_ways():
+    """A model with every new layer, regularizers, a frozen layer, moving statistics and a
+    schedule goes to Keras and back: same config, same weights, same predictions."""
+    from minicnn.keras_bridge import from_keras, to_keras
+    from minicnn.layers import (GlobalMaxPooling2D, RandomRotation, RandomTranslation, RandomZoom, ReLU,
+                                Rescaling, Reshape)
+    from minicnn.optimizers import schedules
+    model = minicnn.Sequential([
+        Rescaling(1 / 255), RandomFlip("horizontal"), RandomTranslation(0.1, 0.1), RandomRotation(0.05),
+        RandomZoom(0.1, fill_mode="constant"),
+        Conv2D(4, 3, activation="gelu", kernel_regularizer="l2", bias_regularizer=regularizers.L1(0.001)),
+        BatchNormalization(momentum=0.9, trainable=False), LeakyReLU(), Reshape((6, 6, 4)), ELU(), ReLU(),
+        GlobalMaxPooling2D(), Dense(5, activation="silu", kernel_regularizer=regularizers.L1L2(0.1, 0.2)),
+        Activation("tanh"), Dense(3, activation="softmax")], input_shape=(8, 8, 1))
+    model.compile(minicnn.optimizers.Adam(schedules.CosineDecay(1e-3, 100), clipnorm=1.0),
+                  minicnn.losses.BinaryCrossentropy())
+    for w in model.weights:
+        w[...] = RNG.uniform(0.5, 1.5, size=w.shape)
+    twin = to_keras(model)
+    back = from_keras(twin)
+    assert back.get_config() == model.get_config()
+    assert back.optimizer.get_config() == model.optimizer.get_config()
+    assert type(back.loss) is minicnn.losses.BinaryCrossentropy and not back.layers[6].trainable
+    assert len(twin.non_trainable_weights) == 4 and twin.layers[6].trainable is False
+    for a, b in zip(back.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    x = RNG.uniform(0, 255, size=(2, 8, 8, 1)).astype("float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), twin.predict(x, verbose=0), atol=1e-6)
+    assert np.isclose(model.penalty(), float(sum(twin.losses)), rtol=1e-6)     # Keras's model.losses

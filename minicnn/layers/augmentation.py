@@ -147,7 +147,6 @@ class RandomRotation(_Resampling):
 
     def __init__(self, factor, **kwargs):
         super().__init__(**kwargs)
-        self.factor = factor
         self.factor_range = factor_range("RandomRotation", "factor", factor)
 
     def draw(self, n):
@@ -155,7 +154,7 @@ class RandomRotation(_Resampling):
         return rotation_transforms(angles, *self.input_shape[:2])
 
     def get_config(self):
-        return {**super().get_config(), "factor": self.factor}
+        return {**super().get_config(), "factor": self.factor_range}      # (low, high), as Keras reports it
 
 
 def rotation_transforms(degrees, height, width):
