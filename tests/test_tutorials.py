@@ -1,101 +1,65 @@
-"""Every tutorial notebook runs top to bottom in FAST mode, so a tutorial that breaks fails CI.
+"""The course notebooks: each runs top to bottom in a real Jupyter kernel, and is well formed.
 
-A notebook is JSON; its code cells, joined in order, are a Python script once the
-lines that only IPython understands are dropped (``%matplotlib``, ``!pip ...``).
-Each script runs in a fresh interpreter, in a temporary folder (whatever a
-notebook saves lands there), with ``MINICNN_FAST=1`` (the bundled sample, 1-2
-epochs) and the non-interactive Agg backend, so ``plt.show()`` draws nothing.
-No Jupyter is needed to run these tests.
+Every notebook in ``tutorials/`` is executed with ``nbclient`` in FAST mode
+(``MINICNN_FAST=1``: the bundled sample, tiny settings) from a temporary folder,
+so a cell that raises fails CI and no notebook depends on where it is stored.
+The executed copies in ``tutorials/executed/`` (``python -m minicnn.course.build_pages``)
+must hold the same code as their sources.
 """
-import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
+import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-TUTORIALS = ROOT / "tutorials"
+from minicnn.course import build_pages
+from minicnn.course.notebooks import find_notebooks
+
+TUTORIALS = find_notebooks()
 NOTEBOOKS = sorted(TUTORIALS.glob("*.ipynb"))
-KERAS_NOTEBOOK = "05_compare_with_keras.ipynb"
-TIMEOUT_SECONDS = 600
+EXECUTED = TUTORIALS / "executed"
 
 
-def code_cells(path):
-    """The source of each code cell of the notebook at ``path``, as strings."""
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"]
+def read(path):
+    return nbformat.read(path, as_version=4)
 
 
-def notebook_script(path):
-    """All code cells as one script, without IPython magics (``%``) and shell lines (``!``)."""
-    lines = [line for source in code_cells(path) for line in (source + "\n").splitlines()
-             if not line.lstrip().startswith(("%", "!"))]
-    return "\n".join(lines) + "\n"
-
-
-def run_notebook(path, folder, prelude="", env_updates=None):
-    """Run the notebook's code in a fresh Python inside ``folder``; returns the CompletedProcess."""
-    script = folder / (path.stem + ".py")
-    script.write_text(prelude + notebook_script(path), encoding="utf-8")
-    env = {**os.environ, "MPLBACKEND": "Agg", "MINICNN_FAST": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    # numba's OpenMP threads spin while they wait for work by default. On a busy CI machine
-    # (2 cores shared with other jobs) the spinning steals the CPU from the threads that
-    # have work, and the notebooks take several times longer; passive waiting avoids that.
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    env.update(env_updates or {})
-    env = {key: value for key, value in env.items() if value is not None}
-    return subprocess.run([sys.executable, script.name], cwd=folder, env=env, capture_output=True,
-                          text=True, timeout=TIMEOUT_SECONDS)
-
-
-def keras_available():
-    try:
-        import keras  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def test_the_tutorials_are_there():
+def test_the_course_is_there_in_order():
     names = [path.name for path in NOTEBOOKS]
-    assert names == ["01_layers_and_gradients.ipynb", "02_train_seed001.ipynb",
-                     "03_explore_fashion_mnist.ipynb", "04_looking_inside.ipynb", KERAS_NOTEBOOK]
+    assert names[:5] == ["00_start_here.ipynb", "01_explore_fashion_mnist.ipynb", "02_first_cnn.ipynb",
+                         "03_convolution_arithmetic.ipynb", "04_layers_and_gradients.ipynb"]
+    assert [name[:2] for name in names] == sorted({name[:2] for name in names}), "one notebook per number"
     readme = (TUTORIALS / "README.md").read_text(encoding="utf-8")
     assert all(name in readme for name in names), "tutorials/README.md should list every notebook"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
-def test_notebook_is_saved_without_outputs_and_starts_with_the_fast_switch(path):
-    notebook = json.loads(path.read_text(encoding="utf-8"))
-    executed = [i for i, cell in enumerate(notebook["cells"]) if cell["cell_type"] == "code"
+def test_notebook_is_saved_clean_and_ends_with_checked_exercises(path):
+    notebook = read(path)
+    executed = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"
                 and (cell.get("outputs") or cell.get("execution_count") is not None)]
     assert not executed, f"{path.name}: clear the outputs of cells {executed} before committing"
-    assert notebook["cells"][0]["cell_type"] == "markdown", "a tutorial opens with what it teaches"
-    first_code = code_cells(path)[0]
-    assert 'FAST = os.environ.get("MINICNN_FAST", "1") == "1"' in first_code
+    assert notebook.cells[0].cell_type == "markdown", "a notebook opens with what it teaches"
+    headings = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "markdown"
+                and any(line.startswith("#") and "Exercises" in line for line in cell.source.splitlines())]
+    if path.name < "05":   # notebooks 05-10 are still being written (issue 15, part 2)
+        assert headings, f"{path.name}: end with a heading that says Exercises"
+        after = "\n".join(cell.source for cell in notebook.cells[headings[-1]:] if cell.cell_type == "code")
+        assert f"checkers.nb{path.name[:2]}.check_1(" in after, "each exercise is followed by its checker"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
-def test_notebook_runs_top_to_bottom(path, tmp_path):
-    if path.name == KERAS_NOTEBOOK and not keras_available():
-        if os.environ.get("MINICNN_REQUIRE_KERAS") == "1":
-            pytest.fail("MINICNN_REQUIRE_KERAS=1 but keras is not installed")
-        pytest.skip('keras is not installed (pip install "minicnn[keras]")')
-    result = run_notebook(path, tmp_path)
-    assert result.returncode == 0, (f"{path.name} failed (exit {result.returncode}).\n"
-                                    f"--- stdout (end) ---\n{result.stdout[-3000:]}\n"
-                                    f"--- stderr (end) ---\n{result.stderr[-5000:]}")
+def test_notebook_runs_in_a_kernel(path):
+    notebook, seconds = build_pages.execute(path, fast=True, timeout=900)
+    errors = [output for cell in notebook.cells for output in cell.get("outputs", [])
+              if output.get("output_type") == "error"]
+    assert not errors    # execute raises on the first error; this guards allow_errors cells
 
 
-@pytest.mark.slow
-def test_keras_notebook_stops_with_a_message_when_keras_is_missing(tmp_path):
-    # sys.modules["keras"] = None makes "import keras" raise ImportError, as if not installed.
-    result = run_notebook(TUTORIALS / KERAS_NOTEBOOK, tmp_path,
-                          prelude='import sys\nsys.modules["keras"] = None\n',
-                          env_updates={"MINICNN_REQUIRE_KERAS": None})
-    assert "SkipNotebook" in result.stderr, result.stderr[-3000:]
-    assert 'pip install "minicnn[keras]"' in result.stderr
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_executed_copy_has_the_source_code(path):
+    copy = EXECUTED / path.name
+    assert copy.is_file(), f"no executed copy: run python -m minicnn.course.build_pages {path.stem}"
+    assert build_pages.code_sources(read(copy)) == build_pages.code_sources(read(path)), (
+        f"{copy} is stale: run python -m minicnn.course.build_pages {path.stem}")
+    assert read(copy).metadata["minicnn"]["mode"] in ("full", "fast")
