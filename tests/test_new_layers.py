@@ -227,3 +227,36 @@ def test_global_max_pooling_and_translation_by_hand():
     np.testing.assert_array_equal(out.ravel(), [0, 0, 1, 2])
     out, _ = affine_transform(row, translation_transforms(np.array([0.5]), np.array([0.0])), fill_mode="constant")
     np.testing.assert_array_equal(out.ravel(), [0, 0.5, 1.5, 2.5])           # halfway: the mean of two pixels
+
+
+# ---------------------------------------------------------------- the model file and resuming
+def new_pieces_model():
+    from minicnn.layers import MaxPooling2D, RandomFlip, RandomTranslation
+    from minicnn.optimizers import Adam, schedules
+    model = Sequential([RandomFlip("horizontal"), RandomTranslation(0.2, 0.2), Conv2D(3, 3, activation="elu",
+                        kernel_regularizer="l2"), MaxPooling2D(2), BatchNormalization(), Flatten(),
+                        Dense(3, activation="softmax", bias_regularizer=regularizers.L1(0.01))],
+                       input_shape=(8, 8, 1))
+    model.layers[2].trainable = False
+    model.compile(Adam(schedules.ExponentialDecay(0.01, decay_steps=2, decay_rate=0.5), clipnorm=1.0),
+                  "sparse_categorical_crossentropy")
+    return model
+
+
+def test_save_load_and_resume_carry_every_new_piece(tmp_path):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(12, 8, 8, 1)).astype("float32"), np.arange(12) % 3
+    minicnn.set_random_seed(0)
+    straight = new_pieces_model()
+    straight.fit(x, y, epochs=2, batch_size=4, verbose=0, seed=5)
+    minicnn.set_random_seed(0)
+    first = new_pieces_model()
+    first.fit(x, y, epochs=1, batch_size=4, verbose=0, seed=5)
+    resumed = minicnn.load_model(first.save(tmp_path / "half"))
+    assert resumed.get_config() == first.get_config() and not resumed.layers[2].trainable
+    assert resumed.optimizer.get_config() == first.optimizer.get_config()       # the schedule, clipnorm
+    assert resumed.optimizer.learning_rate == 0.01 * 0.5 ** 1.5                 # 3 steps into the schedule
+    np.testing.assert_array_equal(resumed.layers[4].state["moving_mean"], first.layers[4].state["moving_mean"])
+    resumed.fit(x, y, epochs=2, batch_size=4, verbose=0, initial_epoch=1)
+    for a, b in zip(resumed.get_weights(), straight.get_weights()):            # augmentation stream included
+        np.testing.assert_array_equal(a, b)
