@@ -26,6 +26,7 @@ WRONG = {
     "nb04": {1: (9, 27), 2: [1, 2, 3, 4], 3: 14.0, 4: np.zeros((3, 2)), 5: [[0.5, 0.5], [0, 0]]},
     "nb05": {1: 0.0005, 2: 0.1, 3: 0.4264, 4: 1},
     "nb07": {1: 2.303, 2: 1, 3: 100, 4: 50},
+    "nb08": {1: 0.5, 2: 1686568, 3: 0.5, 4: (7, 7, 128)},
 }
 
 
@@ -48,7 +49,9 @@ def test_each_solution_passes_its_checker_and_a_wrong_answer_fails(path, capsys)
         check = getattr(checkers, f"check_{number}")
         assert check(answer) is True, f"{path.stem} exercise {number}: the solution fails its checker"
         assert check(None) is False
-        assert check(WRONG[path.stem][number]) is False, f"{path.stem} exercise {number} accepts a wrong answer"
+        wrong = WRONG.get(path.stem, {})
+        assert number in wrong, f"add a typical wrong answer for {path.stem} exercise {number} to WRONG"
+        assert check(wrong[number]) is False, f"{path.stem} exercise {number} accepts a wrong answer"
         assert check(object()) is False              # the wrong kind of answer: a message, no traceback
     printed = capsys.readouterr().out
     for answer in answers.values():                  # the checker never prints the answer
