@@ -1,0 +1,28 @@
+"""Checkers for ``09_looking_inside.ipynb``: receptive field, CAM vs Grad-CAM, deletion, faithfulness."""
+from . import check
+
+
+def check_1(answer):
+    """Receptive field (pixels) of a cell of gap_cnn's last conv layer."""
+    return check(1, answer, lambda a: a == 18,
+                 "Walk forward: a 3 x 3 conv adds (3 - 1) * jump pixels, a 2 x 2 pool adds (2 - 1) * jump "
+                 "and doubles the jump (the input distance between neighbouring cells).")
+
+
+def check_2(answer):
+    """CAM / Grad-CAM of a GAP network with 14 x 14 last maps."""
+    return check(2, answer, lambda a: a == 14 * 14,
+                 "dz_c/dA_ijk = w[k, c] / (h * w): the mean over the positions divides by their number.")
+
+
+def check_3(answer):
+    """Pixels deleted per 28 x 28 image at fraction 0.2."""
+    return check(3, answer, lambda a: a == round(0.2 * 28 * 28),
+                 "k = round(fraction * H * W).")
+
+
+def check_4(answer):
+    """Is a map that does worse than random deletion faithful?"""
+    return check(4, answer, lambda a: a is False,
+                 "A faithful map points at pixels the model needs: deleting them should hurt more than "
+                 "deleting pixels at random.")
