@@ -1,0 +1,13 @@
+"""Solutions to the exercises of 10_minicnn_beside_keras.ipynb."""
+
+# 1. (KH, KW, C_in, F).
+answer_1 = (3, 3, 32, 64)
+
+# 2. Five layers with weights, a kernel and a bias each.
+answer_2 = 10
+
+# 3. np.finfo(np.float32).eps == 2 ** -23 (about 1.19e-7).
+answer_3 = -23
+
+# 4. 60,000 / 32 = 1,875 batches, all full.
+answer_4 = 1875
