@@ -41,10 +41,9 @@ def test_notebook_is_saved_clean_and_ends_with_checked_exercises(path):
     assert notebook.cells[0].cell_type == "markdown", "a notebook opens with what it teaches"
     headings = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "markdown"
                 and any(line.startswith("#") and "Exercises" in line for line in cell.source.splitlines())]
-    if path.name < "05":   # notebooks 05-10 are still being written (issue 15, part 2)
-        assert headings, f"{path.name}: end with a heading that says Exercises"
-        after = "\n".join(cell.source for cell in notebook.cells[headings[-1]:] if cell.cell_type == "code")
-        assert f"checkers.nb{path.name[:2]}.check_1(" in after, "each exercise is followed by its checker"
+    assert headings, f"{path.name}: end with a heading that says Exercises"
+    after = "\n".join(cell.source for cell in notebook.cells[headings[-1]:] if cell.cell_type == "code")
+    assert f"checkers.nb{path.name[:2]}.check_1(" in after, "each exercise is followed by its checker"
 
 
 @pytest.mark.slow
