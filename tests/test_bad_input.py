@@ -246,7 +246,8 @@ def test_model_not_built():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"optimizer": "adamax"}, "Unknown optimizer 'adamax'. Use one of \\['adam', 'adamw', 'rmsprop', 'sgd'\\]"),
-    ({"loss": "mse"}, "Unknown loss 'mse'. Use one of \\['categorical_crossentropy', 'sparse_categorical_crossentropy'\\]"),
+    ({"loss": "hinge"}, "Unknown loss 'hinge'. Use one of \\['binary_crossentropy', 'categorical_crossentropy', "
+                        "'mean_squared_error', 'mse', 'sparse_categorical_crossentropy'\\]"),
     ({"metrics": ["accuracy", "precision"]}, "Unknown metrics \\['precision'\\].*minicnn.evaluation"),
 ])
 def test_unknown_names_in_compile(kwargs, message):
