@@ -14,6 +14,8 @@ from minicnn.callbacks import EarlyStopping
 from minicnn.layers import (AveragePooling2D, Conv2D, Dense, Dropout, Flatten, MaxPooling2D,
                             ZeroPadding2D)
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 
 def mnist_model(loss="sparse_categorical_crossentropy"):
     """A small compiled model for 28x28x1 images and 10 classes."""
