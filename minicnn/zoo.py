@@ -147,14 +147,18 @@ def get(name):
     return _REGISTRY[name]
 
 
-def pretrained_info(name):
-    """What ``name``'s shipped weights are: the command that trained them, data, epochs, metrics."""
-    path = PRETRAINED_DIR / f"{name}.json"
+def _shipped_file(name, suffix):
+    path = PRETRAINED_DIR / f"{name}{suffix}"
     if not path.is_file():
-        shipped = sorted(p.stem for p in PRETRAINED_DIR.glob("*.json"))
+        shipped = sorted(p.stem for p in PRETRAINED_DIR.glob("*.npz"))
         raise ValueError(f"No pretrained weights for {name!r}. Shipped: {', '.join(shipped) or 'none'} "
                          "(python -m minicnn.course.make_pretrained makes them).")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return path
+
+
+def pretrained_info(name):
+    """What ``name``'s shipped weights are: the command that trained them, data, epochs, metrics."""
+    return json.loads(_shipped_file(name, ".json").read_text(encoding="utf-8"))
 
 
 def load_pretrained(name):
@@ -164,8 +168,7 @@ def load_pretrained(name):
     Fashion-MNIST and are stored as float16 (``pretrained_info(name)`` has the command and
     the test metrics of exactly these weights). The optimizer starts afresh: no state ships.
     """
-    info = pretrained_info(name)
     model = get(name)()
-    with np.load(PRETRAINED_DIR / f"{name}.npz") as stored:
+    with np.load(_shipped_file(name, ".npz")) as stored:
         model.set_weights([stored[key] for key in sorted(stored.files)])
     return model

@@ -70,7 +70,7 @@ def test_pretrained_weights_load_and_classify(name):
     model = zoo.load_pretrained(name)
     _, (x_test, y_test) = minicnn.load_fashion_mnist(sample=True)
     predicted = model.predict(minicnn.to_model_input(x_test), verbose=0).argmax(axis=1)
-    assert np.mean(predicted == y_test) > info["shipped_float16"]["test_accuracy"] - 0.06
+    assert np.mean(predicted == y_test) > info["shipped_float16"]["accuracy"] - 0.06
 
 
 def test_pretrained_files_are_small_and_hold_weights_only():
@@ -80,7 +80,7 @@ def test_pretrained_files_are_small_and_hold_weights_only():
         with np.load(path) as stored:
             assert all(stored[key].dtype == np.float16 for key in stored.files)
             assert len(stored.files) == len(zoo.get(path.stem)().weights)   # no optimizer state
-        assert json.loads(path.with_suffix(".json").read_text())["shipped_float16"]["test_accuracy"] > 0.85
+        assert json.loads(path.with_suffix(".json").read_text())["shipped_float16"]["accuracy"] > 0.85
 
 
 def test_unknown_pretrained_name_lists_the_shipped_ones():

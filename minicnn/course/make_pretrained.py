@@ -8,8 +8,9 @@ For each model this runs the project's own command, ``python -m minicnn train
 in a temporary folder, then keeps only the weights: ``NAME.npz`` holds them as
 float16 in Keras order (no optimizer state, half the bytes of float32), and
 ``NAME.json`` records the command, the data, the epochs and the test metrics,
-both as trained (float32) and as shipped (the float16 weights loaded back and
-scored again). ``minicnn.zoo.load_pretrained(NAME)`` reads them.
+both as trained (float32, from the run's metrics.json) and as shipped (the
+float16 weights loaded back and scored again: loss, accuracy, macro precision,
+recall and F1). ``minicnn.zoo.load_pretrained(NAME)`` reads them.
 """
 import io
 import json
@@ -20,9 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..datasets import load_fashion_mnist, to_model_input
+from ..datasets import CLASS_NAMES, load_fashion_mnist, to_model_input
 from ..io.atomic import write_bytes, write_json
 from ..io.model_loader import load_model
+from ..losses import class_probabilities
+from ..runs.metrics import evaluate_predictions
 from ..runs.pipeline import targets_for
 from ..zoo import PRETRAINED_DIR, load_pretrained
 
@@ -48,11 +51,29 @@ def save_weights(name, model):
 
 
 def shipped_scores(name):
-    """Test loss and accuracy of the float16 weights as ``load_pretrained`` gives them."""
+    """Test metrics of the float16 weights exactly as ``load_pretrained`` gives them."""
     model = load_pretrained(name)
     _, (x_test, y_test) = load_fashion_mnist()
-    loss, accuracy = model.evaluate(to_model_input(x_test), targets_for(model, y_test), verbose=0)
-    return {"test_loss": round(float(loss), 4), "test_accuracy": round(float(accuracy), 4)}
+    x_test = to_model_input(x_test)
+    loss, _ = model.evaluate(x_test, targets_for(model, y_test), verbose=0)
+    probabilities = class_probabilities(model, model.predict(x_test, verbose=0))
+    scores = evaluate_predictions(y_test, probabilities, CLASS_NAMES)
+    return {"test_loss": round(float(loss), 4),
+            **{key: round(float(scores[key]), 4) for key in ("accuracy", "precision", "recall", "f1")}}
+
+
+def record(name, command, trained, history):
+    """Write ``name.json``: how the weights were made, the run's metrics and per-epoch history
+    (loss, accuracy, val_loss, val_accuracy on the test set, seconds: the curves), the shipped
+    weights' metrics."""
+    info = {"command": command, "made_by": "python -m minicnn.course.make_pretrained",
+            "weights": "float16, Keras order (model.get_weights()), no optimizer state",
+            "trained": trained,
+            "history": {key: [round(value, 4) for value in values] for key, values in history.items()}}
+    write_json(PRETRAINED_DIR / f"{name}.json", info)        # load_pretrained needs only the weights
+    info["shipped_float16"] = shipped_scores(name)
+    write_json(PRETRAINED_DIR / f"{name}.json", info)
+    print(f"{name}: {info['shipped_float16']}", flush=True)
 
 
 def make(name):
@@ -61,14 +82,7 @@ def make(name):
         save_weights(name, load_model(Path(tmp) / "run" / "model.minicnn"))
     keep = ["model", "seed", "epochs", "batch_size", "validation", "data_source", "params",
             "test_accuracy", "test_loss", "precision", "recall", "f1", "seconds_per_epoch_mean"]
-    record = {"command": command, "made_by": "python -m minicnn.course.make_pretrained",
-              "weights": "float16, Keras order (model.get_weights()), no optimizer state",
-              "trained": {key: metrics.get(key) for key in keep},
-              "shipped_float16": shipped_scores(name),
-              # per epoch: loss, accuracy, val_loss, val_accuracy (the test set), seconds: the curves
-              "history": {key: [round(value, 4) for value in values] for key, values in history.items()}}
-    write_json(PRETRAINED_DIR / f"{name}.json", record)
-    print(f"{name}: {record['shipped_float16']}", flush=True)
+    record(name, command, {key: metrics.get(key) for key in keep}, history)
 
 
 def main(argv=None):
