@@ -67,7 +67,6 @@ def build(names=None, fast=None):
     out = source / "executed"
     out.mkdir(exist_ok=True)
     times_file = out / "times.json"
-    times = json.loads(times_file.read_text()) if times_file.is_file() else {}
     paths = sorted(source.glob("*.ipynb")) if not names else [source / f"{Path(n).stem}.ipynb" for n in names]
     for path in paths:
         print(f"{path.name} ...", end=" ", flush=True)
@@ -75,6 +74,8 @@ def build(names=None, fast=None):
         mode = "fast" if fast else "full"
         notebook.metadata["minicnn"] = {"mode": mode, "seconds": round(seconds, 1), "version": __version__}
         write_text(out / path.name, nbformat.writes(notebook))
+        # Read afresh: another build may have written its notebooks' times meanwhile.
+        times = json.loads(times_file.read_text()) if times_file.is_file() else {}
         times[path.stem] = {"mode": mode, "seconds": round(seconds, 1)}
         write_json(times_file, dict(sorted(times.items())))
         print(f"{seconds:.0f} s ({mode})", flush=True)
