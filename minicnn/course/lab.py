@@ -11,6 +11,7 @@ Experiments compare *several* runs, so they train on a slice of the training set
 """
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from ..callbacks import Callback
 from ..layers import BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D, ReLU
@@ -18,7 +19,7 @@ from ..model import Sequential
 from ..regularizers import L2
 
 
-def small_cnn(optimizer="adam", extra=(), hidden=64, dropout=0.0, l2=None, batch_norm=False,
+def small_cnn(optimizer="adam", extra=(), hidden=64, dropout=0.0, l2=None, batch_norm=False, bn_momentum=0.99,
               loss="sparse_categorical_crossentropy", seed=0):
     """Conv(16) - pool - Conv(32) - pool - Dense(hidden) - Dense(10, softmax): 56,714 parameters
     at hidden=64, about a second per 1,000 images. ``seed`` fixes the initial weights (Glorot
@@ -27,7 +28,7 @@ def small_cnn(optimizer="adam", extra=(), hidden=64, dropout=0.0, l2=None, batch
     The regularisers of notebook 06, each off by default: ``extra``, layers put in front
     (augmentation); ``dropout``, the rate of a Dropout after the hidden Dense layer;
     ``l2``, the factor of an L2 penalty on every kernel; ``batch_norm``, a
-    BatchNormalization between each Conv2D and its ReLU.
+    BatchNormalization (``momentum=bn_momentum``) between each Conv2D and its ReLU.
     """
     from .. import set_random_seed
     set_random_seed(seed)
@@ -36,7 +37,7 @@ def small_cnn(optimizer="adam", extra=(), hidden=64, dropout=0.0, l2=None, batch
     def conv(filters):
         if not batch_norm:
             return [Conv2D(filters, 3, activation="relu", kernel_regularizer=regularizer)]
-        return [Conv2D(filters, 3, kernel_regularizer=regularizer), BatchNormalization(), ReLU()]
+        return [Conv2D(filters, 3, kernel_regularizer=regularizer), BatchNormalization(momentum=bn_momentum), ReLU()]
 
     model = Sequential([*extra, *conv(16), MaxPooling2D(2), *conv(32), MaxPooling2D(2), Flatten(),
                         Dense(hidden, activation="relu", kernel_regularizer=regularizer),
@@ -97,6 +98,8 @@ def plot_curves(curves, xlabel="step", ylabel="training loss", title=None, log_y
         ax.axhline(reference[0], color="0.5", linestyle="--", label=reference[1])
     if log_y:
         ax.set_yscale("log")
+    if xlabel == "epoch":
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))     # no epoch 2.5
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
