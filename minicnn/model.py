@@ -7,14 +7,15 @@ Training one batch is three steps:
 3. ``backward``: each layer, last to first, turns ``dL/doutput`` into
    ``dL/dinput`` and fills its ``grads``; the optimizer then updates the weights.
 
-When the network ends in a softmax and the loss is a cross-entropy on
-probabilities, step 2 uses the fused gradient ``(softmax(z) - y) / N`` on the
-logits ``z`` instead of dividing by tiny probabilities (as Keras does).
+Step 2 and the optimizer are chosen by ``compile`` (``compiling.py``); the
+loop over batches is ``fit`` (``training.py``). This file holds the structure:
+the layers, the two passes, the weights and the architecture's config.
 """
 import numpy as np
 
-from . import backend, checks, losses, optimizers, regularizers
-from .layers import LAYER_CLASSES, Input, Softmax
+from . import backend, checks, losses
+from .compiling import CompileMixin
+from .layers import LAYER_CLASSES, Input
 from .summary import summary_text
 from .training import TrainingMixin
 
@@ -33,7 +34,7 @@ def layer_steps(layers, per_layer=False):
     return [(1, layer) for layer in layers]
 
 
-class Sequential(TrainingMixin):
+class Sequential(CompileMixin, TrainingMixin):
     """A linear stack of layers.
 
     >>> from minicnn.layers import Conv2D, Flatten, Dense
@@ -218,61 +219,11 @@ class Sequential(TrainingMixin):
         self._require_built("summary")
         print_fn(summary_text(self))
 
-    # ---------------------------------------------------------------- loss
-    def compile(self, optimizer="rmsprop", loss="categorical_crossentropy", metrics=("accuracy",)):
-        """Choose the optimizer, the loss and the metrics (only "accuracy" is known)."""
-        self.optimizer = optimizers.get(optimizer)
-        self.loss = losses.get(loss)
-        unknown = [m for m in metrics or () if m not in ("accuracy", "acc")]
-        if unknown:
-            raise ValueError(f"Unknown metrics {unknown}; minicnn knows 'accuracy'. For precision, "
-                             f"recall and F1 use minicnn.evaluation on model.predict(x).")
-        self.metrics = ["accuracy"] if metrics else []
-
-    def _fused_softmax(self):
-        """True when the fused softmax + cross-entropy gradient applies to this model's head."""
-        return (isinstance(self.loss, (losses.CategoricalCrossentropy, losses.SparseCategoricalCrossentropy))
-                and not self.loss.from_logits and isinstance(self.layers[-1].activation, Softmax))
-
-    def _loss(self, y, output, with_gradient=True):
-        """Loss value and, optionally, its gradient: ``(loss, grad, grad_is_for_logits)``."""
-        if self._fused_softmax():
-            logits = self.layers[-1].activation.logits
-            target = self.loss.target(y, logits)
-            value = self.loss.value_from_logits(target, logits) + self.penalty()
-            return value, self.loss.logit_gradient(target, logits) if with_gradient else None, True
-        value = self.loss(y, output) + self.penalty()
-        return value, self.loss.gradient(y, output) if with_gradient else None, False
-
-    def penalty(self):
-        """The regularizers' penalties, part of the loss (``minicnn.regularizers``); 0 without any."""
-        return sum(regularizers.penalty(layer) for layer in self.layers)
-
-    def compute_gradients(self, x, y, training=False):
-        """``(loss, grads)`` for one batch, grads in ``trainable_weights`` order; nothing is updated."""
-        self._require_compiled("compute_gradients")
-        x, y = self._checked(x, y)
-        loss, _ = self._forward_backward(x.astype(self.dtype, copy=False), y, training)
-        return loss, [g.copy() for g in self.gradients]
-
-    def _forward_backward(self, x, y, training):
-        output = self.forward(x, training)
-        loss, grad, from_logits = self._loss(y, output)
-        if np.isfinite(loss):
-            self.backward(grad, from_logits=from_logits, input_gradient=False)
-            for layer in self.layers:
-                regularizers.add_gradients(layer)
-        return loss, output
-
     # ---------------------------------------------------------------- checks
     def _require_built(self, what):
         if not self.built:
             raise ValueError(f"{what}: the model is not built yet. Pass input_shape=(28, 28, 1) to "
                              f"Sequential, or call the model on data first.")
-
-    def _require_compiled(self, what):
-        if self.loss is None:
-            raise ValueError(f"{what}: call model.compile(optimizer=..., loss=...) first.")
 
     def _checked(self, x, y=None):
         """Validate ``x`` (and ``y``) against the model; build from ``x`` if needed."""

@@ -250,7 +250,7 @@ def test_model_not_built():
     ({"optimizer": "adamax"}, "Unknown optimizer 'adamax'. Use one of \\['adam', 'adamw', 'rmsprop', 'sgd'\\]"),
     ({"loss": "hinge"}, "Unknown loss 'hinge'. Use one of \\['binary_crossentropy', 'categorical_crossentropy', "
                         "'mean_squared_error', 'mse', 'sparse_categorical_crossentropy'\\]"),
-    ({"metrics": ["accuracy", "precision"]}, "Unknown metrics \\['precision'\\].*minicnn.evaluation"),
+    ({"metrics": ["accuracy", "precision"]}, "Unknown metrics \\['precision'\\].*minicnn.runs.metrics"),
 ])
 def test_unknown_names_in_compile(kwargs, message):
     with pytest.raises(ValueError, match=message):
