@@ -42,7 +42,7 @@ from minicnn.gradcheck import gradcheck
 from minicnn.layers import (Activation, AveragePooling2D, Conv2D, Dense, Dropout, Flatten,
                             GlobalAveragePooling2D, MaxPooling2D, ReLU, Softmax, ZeroPadding2D)
 from minicnn.layers.activations import ReLU as ReLUActivation
-from minicnn.layers.base import window_geometry
+from minicnn.layers.shapes import window_geometry
 from minicnn.losses import CategoricalCrossentropy, SparseCategoricalCrossentropy
 
 pytestmark = pytest.mark.usefixtures("one_numba_thread", "each_backend")

@@ -16,7 +16,8 @@ it was interpolated from, with the same weights.
 """
 import numpy as np
 
-from .base import Layer, check_image_shape
+from .base import Layer
+from .shapes import check_image_shape
 from .image_transform import FILL_MODES, INTERPOLATIONS, affine_transform, affine_transform_backward
 
 FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")

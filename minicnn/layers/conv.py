@@ -24,8 +24,8 @@ Backward, with ``dz = dL/dz`` reshaped to (N*OH*OW, F)::
 import numpy as np
 
 from . import activations
-from .base import (Layer, check_image_shape, check_padding_mode, check_positive_ints, check_window_fits,
-                   glorot_uniform, regularizer_config, weight_regularizers, window_padding)
+from .base import Layer, glorot_uniform, regularizer_config, weight_regularizers
+from .shapes import check_image_shape, check_padding_mode, check_positive_ints, check_window_fits, window_padding
 from .padding import crop_images, pad_images
 
 

@@ -12,7 +12,8 @@ Flatten: (N, H, W, C) -> (N, H*W*C) in row-major order; backward reshapes back.
 import numpy as np
 
 from . import activations
-from .base import Layer, check_positive_ints, glorot_uniform, regularizer_config, weight_regularizers
+from .base import Layer, glorot_uniform, regularizer_config, weight_regularizers
+from .shapes import check_positive_ints
 
 
 class Dense(Layer):

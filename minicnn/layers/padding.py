@@ -9,7 +9,8 @@ handle ``padding="same"``.
 """
 import numpy as np
 
-from .base import Layer, check_image_shape
+from .base import Layer
+from .shapes import check_image_shape
 
 
 def pad_images(x, padding, value=0):

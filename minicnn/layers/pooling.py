@@ -21,7 +21,8 @@ a cell in two overlapping windows gets both shares.
 """
 import numpy as np
 
-from .base import Layer, check_image_shape, check_padding_mode, check_positive_ints, check_window_fits, window_padding
+from .base import Layer
+from .shapes import check_image_shape, check_padding_mode, check_positive_ints, check_window_fits, window_padding
 from .conv import col2im, im2col
 from .padding import crop_images, pad_images
 
