@@ -14,6 +14,7 @@ recall and F1). ``minicnn.zoo.load_pretrained(NAME)`` reads them.
 """
 import io
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -77,12 +78,15 @@ def record(name, command, trained, history):
 
 
 def make(name):
-    with tempfile.TemporaryDirectory() as tmp:
-        command, metrics, history = train_one(name, Path(tmp) / "run")
-        save_weights(name, load_model(Path(tmp) / "run" / "model.minicnn"))
+    # The run folder is removed only when everything worked: a run takes up to an hour,
+    # and its model.minicnn and metrics.json must survive a failure after it.
+    run = Path(tempfile.mkdtemp(prefix=f"minicnn-pretrained-{name}-")) / "run"
+    command, metrics, history = train_one(name, run)
+    save_weights(name, load_model(run / "model.minicnn"))
     keep = ["model", "seed", "epochs", "batch_size", "validation", "data_source", "params",
             "test_accuracy", "test_loss", "precision", "recall", "f1", "seconds_per_epoch_mean"]
     record(name, command, {key: metrics.get(key) for key in keep}, history)
+    shutil.rmtree(run.parent)
 
 
 def main(argv=None):
