@@ -139,11 +139,19 @@ class MeanSquaredError:
         return {}
 
 
+def _one_minus_epsilon(y_pred):
+    """``1 - 1e-7`` rounded as the predictions' float type rounds it: Keras clips in that
+    type, and in float32 the bound is 1 - 1.19e-7, which moves log(1 - p) by 0.18."""
+    dtype = np.asarray(y_pred).dtype
+    dtype = dtype if dtype.kind == "f" else np.dtype(np.float64)
+    return float(dtype.type(1) - dtype.type(EPSILON))
+
+
 class BinaryCrossentropy:
     """``-(y log p + (1 - y) log(1 - p))`` per output, averaged: K independent yes/no questions.
 
-    From probabilities Keras clips p to [1e-7, 1 - 1e-7] and adds 1e-7 inside each
-    log; we do the same, and a clipped entry gets no gradient. From logits z the
+    From probabilities Keras (TensorFlow backend) clips p to [1e-7, 1 - 1e-7]
+    before the logs; we do the same, and a clipped entry gets no gradient. From logits z the
     stable form is ``max(z, 0) - z y + log(1 + exp(-|z|))``, with gradient
     ``(sigmoid(z) - y) / (N K)``.
     """
@@ -157,16 +165,18 @@ class BinaryCrossentropy:
         y, p = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
         if self.from_logits:
             return float((np.maximum(p, 0) - p * y + np.log1p(np.exp(-np.abs(p)))).mean())
-        p = np.clip(p, EPSILON, 1 - EPSILON)
-        return float(-(y * np.log(p + EPSILON) + (1 - y) * np.log(1 - p + EPSILON)).mean())
+        p = np.clip(p, EPSILON, _one_minus_epsilon(y_pred))
+        return float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).mean())
 
     def gradient(self, y_true, y_pred):
         y_pred = np.asarray(y_pred)
         y, p = np.asarray(y_true, dtype=np.float64), y_pred.astype(np.float64)
         if self.from_logits:
             return ((np.exp(-np.logaddexp(0, -p)) - y) / p.size).astype(y_pred.dtype)
-        inside = (p > EPSILON) & (p < 1 - EPSILON)
-        dp = -(y / (p + EPSILON) - (1 - y) / (1 - p + EPSILON)) * inside
+        high = _one_minus_epsilon(y_pred)
+        inside = (p > EPSILON) & (p < high)
+        p = np.clip(p, EPSILON, high)                     # finite everywhere; the clipped get 0 below
+        dp = -(y / p - (1 - y) / (1 - p)) * inside
         return (dp / p.size).astype(y_pred.dtype)
 
     def get_config(self):

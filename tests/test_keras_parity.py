@@ -50,6 +50,7 @@ from minicnn.datasets import load_fashion_mnist, to_categorical  # noqa: E402
 from minicnn.keras_bridge import from_keras, to_keras      # noqa: E402
 
 tf.config.experimental.enable_op_determinism()
+pytestmark = pytest.mark.usefixtures("each_backend")
 ARCHITECTURES = ["dropout_cnn", "cnn_32_64_64", "gap_cnn"]
 
 

@@ -26,6 +26,8 @@ from minicnn.layers import (ELU, Activation, BatchNormalization, Conv2D, Dense, 
                             LeakyReLU, RandomFlip)
 from minicnn.layers import activation_functions as functions     # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("each_backend")
+
 ATOL = 2e-5
 RNG = np.random.default_rng(0)
 
@@ -232,15 +234,18 @@ def test_clipped_training_matches_keras(float64, clipping):
     (minicnn.losses.MeanSquaredError(), keras.losses.MeanSquaredError(), False),
     (minicnn.losses.BinaryCrossentropy(), keras.losses.BinaryCrossentropy(), False),
     (minicnn.losses.BinaryCrossentropy(from_logits=True), keras.losses.BinaryCrossentropy(from_logits=True), True)])
-def test_mse_and_binary_crossentropy_match_keras(ours, theirs, logits):
-    y = RNG.integers(0, 2, size=(5, 3)).astype("float64")
-    p = RNG.normal(size=(5, 3)) * 3 if logits else RNG.uniform(0, 1, size=(5, 3))
+@pytest.mark.parametrize("seed", range(4))
+def test_mse_and_binary_crossentropy_match_keras(ours, theirs, logits, seed):
+    # Keras's loss objects compute in float32 (floatx when they are made), so the
+    # predictions are float32, as a float32 model's are.
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, size=(5, 3)).astype("float32")
+    p = rng.normal(size=(5, 3)) * 3 if logits else rng.uniform(0, 1, size=(5, 3))
     p[0, 0] = 1.0 if not logits else p[0, 0]                    # a clipped probability
-    p = tf.constant(p)
+    p = tf.constant(p.astype("float32"))
     with tf.GradientTape() as tape:
         tape.watch(p)
         value = theirs(tf.constant(y), p)
-    # Keras's loss objects compute in float32 (floatx when they are made): float32 rounding
     np.testing.assert_allclose(ours(y, p.numpy()), float(value), rtol=1e-6)
     np.testing.assert_allclose(ours.gradient(y, p.numpy()), tape.gradient(value, p).numpy(), rtol=2e-5, atol=1e-7)
 
