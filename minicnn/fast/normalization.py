@@ -17,20 +17,11 @@ from numba import njit, prange
 ROWS_PER_BLOCK = 512
 
 
-@njit(parallel=True, cache=True)
 def channel_moments(x2):
-    """``(mean, variance)`` per column of ``x2`` (rows, C), both float64."""
-    rows, c = x2.shape
-    blocks = -(-rows // ROWS_PER_BLOCK)
-    sums = np.zeros((blocks, 2, c))
-    for block in prange(blocks):
-        for i in range(block * ROWS_PER_BLOCK, min(rows, (block + 1) * ROWS_PER_BLOCK)):
-            for k in range(c):
-                v = np.float64(x2[i, k])
-                sums[block, 0, k] += v
-                sums[block, 1, k] += v * v
-    mean = sums[:, 0].sum(axis=0) / rows
-    return mean, np.maximum(sums[:, 1].sum(axis=0) / rows - mean * mean, 0.0)
+    """``(mean, variance)`` per column of ``x2`` (rows, C), both float64: from sum(x) and sum(x * x)."""
+    sums, squares = channel_dot_sums(x2, x2)
+    mean = sums / x2.shape[0]
+    return mean, np.maximum(squares / x2.shape[0] - mean * mean, 0.0)
 
 
 @njit(parallel=True, cache=True)
@@ -49,7 +40,7 @@ def scale_shift(x2, mean, inv_std, gamma, beta):
 
 @njit(parallel=True, cache=True)
 def channel_dot_sums(g2, x_hat):
-    """``(sum(g), sum(g * x_hat))`` per column, float64: dbeta and dgamma."""
+    """``(sum(g), sum(g * x_hat))`` per column, float64: dbeta and dgamma (and, with x_hat = g, the moments)."""
     rows, c = g2.shape
     blocks = -(-rows // ROWS_PER_BLOCK)
     sums = np.zeros((blocks, 2, c))
