@@ -6,8 +6,6 @@ so a cell that raises fails CI and no notebook depends on where it is stored.
 The executed copies in ``tutorials/executed/`` (``python -m minicnn.course.build_pages``)
 must hold the same code as their sources.
 """
-import os
-
 import nbformat
 import pytest
 
