@@ -11,7 +11,8 @@ OPENBLAS_NUM_THREADS=1`` it counts the work itself.
 A step is what ``Sequential`` runs: a layer's fast twin, a fused block covering
 several layers, or (numpy backend) the layer itself. Times one training batch
 step by step (median of ``--repeats`` batches after two warm-up batches), plus
-the loss and the optimizer step, with BLAS as users run it (``blas.py``).
+the loss and the optimizer step, and each step's inference forward pass
+(``training=False``, what ``predict`` runs), with BLAS as users run it (``blas.py``).
 Prints a table and writes ``benchmarks/results/layer_profile[_unfused|_numpy][_cpu].json``.
 """
 import argparse
@@ -62,6 +63,16 @@ def time_one_batch(model, steps, x, y):
     return forward, backward, loss_seconds + clock() - start
 
 
+def time_inference(steps, x):
+    """Seconds per step of one inference forward pass (``training=False``)."""
+    seconds, out = [], x
+    for _, step in steps:
+        start = clock()
+        out = step.forward(out, training=False)
+        seconds.append(clock() - start)
+    return seconds
+
+
 def profile(model_name, batch_size, repeats):
     model = minicnn.zoo.get(model_name)()
     rng = np.random.default_rng(0)
@@ -73,13 +84,14 @@ def profile(model_name, batch_size, repeats):
     runs = [time_one_batch(model, steps, x, y) for _ in range(repeats + 2)][2:]     # two warm-up batches
     forward = np.median([r[0] for r in runs], axis=0)
     backward = np.median([r[1] for r in runs], axis=0)
+    inference = np.median([time_inference(steps, x) for _ in range(repeats + 2)][2:], axis=0)
     rows, position = [], 0
-    for (count, _), f, b in zip(steps, forward, backward):
+    for (count, _), f, b, i in zip(steps, forward, backward, inference):
         layers = model.layers[position:position + count]
         position += count
         name = layers[0].name if count == 1 else f"{layers[0].name} ... {layers[-1].name} (fused)"
-        rows.append({"step": name,
-                     "output_shape": list(layers[-1].output_shape), "forward_ms": f * 1e3, "backward_ms": b * 1e3})
+        rows.append({"step": name, "output_shape": list(layers[-1].output_shape),
+                     "forward_ms": f * 1e3, "backward_ms": b * 1e3, "inference_ms": i * 1e3})
     return rows, float(np.median([r[2] for r in runs])) * 1e3
 
 
@@ -103,19 +115,22 @@ def main():
     total = sum(r["forward_ms"] + r["backward_ms"] for r in rows) + step_ms
     kernels = blas_kernels()
     print(f"{args.model}, {variant()}, batch {args.batch_size}, {args.clock} time, BLAS: {kernels}")
-    print(f"{'step':<44}{'output':>14}{'forward ms':>12}{'backward ms':>13}{'share':>8}")
+    print(f"{'step':<44}{'output':>14}{'forward ms':>12}{'backward ms':>13}{'share':>8}{'inference ms':>14}")
     for r in rows:
         share = (r["forward_ms"] + r["backward_ms"]) / total
         print(f"{r['step']:<44}{str(tuple(r['output_shape'])):>14}{r['forward_ms']:>12.2f}"
-              f"{r['backward_ms']:>13.2f}{share:>8.1%}")
+              f"{r['backward_ms']:>13.2f}{share:>8.1%}{r['inference_ms']:>14.2f}")
     print(f"{'loss + optimizer':<58}{step_ms:>12.2f}{'':>13}{step_ms / total:>8.1%}")
-    print(f"total {total:.1f} ms per batch of {args.batch_size}: "
-          f"{total / 1e3 * 60000 / args.batch_size:.1f} s per 60,000-image epoch")
+    inference = sum(r["inference_ms"] for r in rows)
+    print(f"total {total:.1f} ms per training batch of {args.batch_size}: "
+          f"{total / 1e3 * 60000 / args.batch_size:.1f} s per 60,000-image epoch; inference {inference:.1f} ms: "
+          f"{inference / 1e3 * 10000 / args.batch_size:.2f} s per 10,000 images")
     RESULTS.mkdir(exist_ok=True)
     suffix = ("" if variant() == "fused" else f"_{variant()}") + ("" if args.clock == "wall" else f"_{args.clock}")
     (RESULTS / f"layer_profile{suffix}.json").write_text(json.dumps(
         {"model": args.model, "variant": variant(), "clock": args.clock, "blas": kernels, "batch_size": args.batch_size,
-         "steps": rows, "loss_and_optimizer_ms": step_ms, "total_ms": total}, indent=2))
+         "steps": rows, "loss_and_optimizer_ms": step_ms, "total_ms": total,
+         "inference_total_ms": inference}, indent=2))
 
 
 if __name__ == "__main__":

@@ -47,12 +47,15 @@ def blocks(draw):
     return model, x, draw(SEEDS)
 
 
-def run(model, x, grad_out, seed, training, fuse, input_gradient=True):
-    """Forward then backward on the fast backend, fused or layer by layer."""
+def run(model, x, grad_out, seed, training, fuse, input_gradient=True, direct=False):
+    """Forward then backward on the fast backend, fused or layer by layer; ``direct`` picks the
+    fused block's inference kernel (a backward pass after inference runs im2col's)."""
     for layer in model.layers:
         layer.rng = np.random.default_rng(seed)            # the same dropout key either way
     steps = plan(model.layers, per_layer=not fuse)
     assert (len(steps) == 1) == fuse
+    if fuse:
+        steps[0][1].direct = direct
     out = x
     for _, step in steps:
         out = step.forward(out, training)
@@ -68,19 +71,19 @@ def run(model, x, grad_out, seed, training, fuse, input_gradient=True):
 
 
 @SETTINGS
-@given(blocks(), st.booleans())
-def test_a_fused_block_agrees_with_its_layers_run_one_by_one(problem, training):
+@given(blocks(), st.booleans(), st.booleans())
+def test_a_fused_block_agrees_with_its_layers_run_one_by_one(problem, training, direct):
     model, x, seed = problem
     before = x.copy()
     grad_out = np.random.default_rng(seed).normal(size=(len(x), *model.output_shape)).astype(x.dtype)
     out, dx, grads = run(model, x, grad_out, seed, training, fuse=False)
-    fused_out, fused_dx, fused_grads = run(model, x, grad_out, seed, training, fuse=True)
+    fused_out, fused_dx, fused_grads = run(model, x, grad_out, seed, training, fuse=True, direct=direct)
     assert_agree(fused_out, out)
     assert_agree(fused_dx, dx)
     for name in grads:
         assert_agree(fused_grads[name], grads[name])
     # backward_parameters: the same weight gradients without dL/dx.
-    *_, parameter_grads = run(model, x, grad_out, seed, training, fuse=True, input_gradient=False)
+    *_, parameter_grads = run(model, x, grad_out, seed, training, fuse=True, input_gradient=False, direct=direct)
     for name in grads:
         assert_agree(parameter_grads[name], grads[name])
     np.testing.assert_array_equal(x, before)                # nobody writes into its input
@@ -98,8 +101,11 @@ def test_the_pattern_and_what_breaks_it():
 
 def test_plan_fuses_unless_asked_not_to(monkeypatch):
     model = seed001_like_model()
-    kinds = [(count, type(step).__name__) for count, step in plan(model.layers)]
+    steps = plan(model.layers)
+    kinds = [(count, type(step).__name__) for count, step in steps]
     assert kinds[:3] == [(4, "FusedConvBlock"), (4, "FusedConvBlock"), (1, "Flatten")]
+    # At inference the first conv (3*3*1 numbers a window) convolves directly; the second (3*3*4) via im2col.
+    assert [steps[0][1].direct, steps[1][1].direct] == [True, False]
     assert all(count == 1 for count, _ in plan(model.layers, per_layer=True))
     monkeypatch.setenv("MINICNN_FUSE", "0")
     assert all(count == 1 for count, _ in plan(model.layers))
@@ -152,3 +158,6 @@ def test_nan_passes_through_a_fused_block():
     x = np.array([[[[1.0], [2.0]], [[np.nan], [3.0]]]], dtype="float32")
     block = FusedConvBlock(model.layers, twin(conv))
     assert np.isnan(block.forward(x, training=True)).all()
+    for direct in (True, False):                      # and both inference kernels
+        block.direct = direct
+        assert np.isnan(block.forward(x, training=False)).all()

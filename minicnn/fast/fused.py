@@ -12,6 +12,14 @@ but touches the conv output once in each direction (see ``fused_kernels.py``):
 - backward: one kernel from the pooled gradient to ``dL/dz``, then the two
   matrix products and col2im, as Conv2D's backward.
 
+At inference (no dropout, no winners to keep) the pool takes the window max
+first and adds the bias and applies ReLU after (``max_pool_relu``), and a conv
+with few numbers per window (``DIRECT_MAX_WIDTH``: the first layer's 3*3*1)
+skips im2col and the matrix product: one kernel convolves each image directly,
+into an array that stays in the cache, and pools it
+(``direct_conv_max_pool_relu``). In training the kernel gradient needs
+im2col's columns anyway.
+
 What it keeps for backward: the winners of max-pool (int32, a quarter of the
 conv output) and im2col's columns (a reused buffer). At inference
 (``training=False``) it keeps only a reference to its input and works through
@@ -23,10 +31,12 @@ import numpy as np
 
 from ..layers import Conv2D, Dropout, MaxPooling2D, ReLU, ZeroPadding2D
 from .conv import col2im, im2col, kernel_gradient
-from .fused_kernels import pool_dropout_relu_backward, relu_dropout_max_pool
+from .fused_kernels import direct_conv_max_pool_relu, max_pool_relu, pool_dropout_relu_backward, relu_dropout_max_pool
 from .pooling import window_args
+from .runtime import park_blas_threads
 
 INFERENCE_CHUNK = 250        # images per piece at inference: buffers no larger than a training batch's
+DIRECT_MAX_WIDTH = 16        # KH*KW*C at most this: convolve directly, no im2col (see fused_kernels.py)
 
 
 def fusable_length(layers):
@@ -51,6 +61,8 @@ class FusedConvBlock:
         self.conv, self.pool = fast_conv.layer, layers[-1]
         self.dropout = next((layer for layer in layers if type(layer) is Dropout), None)
         self.buffer = fast_conv.buffer
+        kh, kw, channels, _ = self.conv.params["kernel"].shape
+        self.direct = kh * kw * channels <= DIRECT_MAX_WIDTH
         self.cache = self.input = None
 
     def conv_geometry(self):
@@ -68,13 +80,15 @@ class FusedConvBlock:
             self.cache, self.input = self.run(x, keep=True, training=True), None
             return self.cache[0]
         self.cache, self.input = None, x        # backward, if ever asked for, recomputes
+        park_blas_threads()                     # after the previous step's products (see runtime.py)
         out = np.empty((len(x), *self.pool.output_shape), dtype=x.dtype)
         for start in range(0, len(x), INFERENCE_CHUNK):
             self.run(x[start:start + INFERENCE_CHUNK], False, False, out[start:start + INFERENCE_CHUNK])
         return out
 
     def run(self, x, keep, training, out=None):
-        """``(out, x.shape, winners, cols, scale)``; winners is (N, 0, 0, 0) unless ``keep``."""
+        """``(out, x.shape, winners, cols, scale)``; winners is (N, 0, 0, 0) and cols None unless ``keep``
+        (inference by direct convolution keeps nothing)."""
         n, f = len(x), self.conv.filters
         kernel = self.conv.params["kernel"]
         bias = self.conv.params.get("bias", np.zeros(f, dtype=x.dtype))
@@ -85,11 +99,18 @@ class FusedConvBlock:
             out = np.empty((n, *self.pool.output_shape), dtype=x.dtype)
         winners = np.empty(out.shape if keep else (n, 0, 0, 0), dtype=np.int32)
         kh, kw, sh, sw, top, left, oh, ow = self.conv_geometry()
+        pool_args = window_args(self.pool)[:6]
+        if self.direct and not keep:
+            direct_conv_max_pool_relu(x, kernel, bias, sh, sw, top, left, oh, ow, *pool_args, out)
+            return out, x.shape, winners, None, scale
         width = kh * kw * x.shape[3]
         cols = im2col(x, kh, kw, sh, sw, top, left, oh, ow, self.buffer("cols", (n * oh * ow, width), x.dtype))
         z = np.matmul(cols, kernel.reshape(width, f), out=self.buffer("z", (n * oh * ow, f), x.dtype))
-        relu_dropout_max_pool(z.reshape(n, oh, ow, f), bias, scale, key, rate, *window_args(self.pool)[:6],
-                              out, winners)
+        if keep or rate > 0:
+            relu_dropout_max_pool(z.reshape(n, oh, ow, f), bias, scale, key, rate, *pool_args, out, winners)
+        else:
+            park_blas_threads()
+            max_pool_relu(z.reshape(n, oh, ow, f), bias, *pool_args, out)
         return out, x.shape, winners, cols, scale
 
     # ------------------------------------------------------------ backward

@@ -104,3 +104,86 @@ def pool_dropout_relu_backward(grad_out, winners, scale, dz):
                         dz[img, winner, ch] += g
                         bias_sums[img, ch] += g
     return bias_sums
+
+
+# ---------------------------------------------------------------- inference
+# At inference there is no dropout and no winner to keep, and ReLU(. + bias)
+# never changes which value of a window is largest (it is non-decreasing), so the
+# pool takes the max of the raw product first and adds the bias and applies ReLU
+# to a quarter as many numbers: the same result, bit for bit.
+
+
+@njit(cache=True)
+def _max_pool_relu_image(z, bias, ph, pw, sh, sw, pad_top, pad_left, out):
+    """One image: out (PH', PW', F) = ReLU(window max of z (OH, OW, F) + bias); a NaN wins."""
+    oh, ow, f = z.shape
+    for i in range(out.shape[0]):
+        r0, r1 = _window(i, sh, pad_top, ph, oh)
+        for j in range(out.shape[1]):
+            c0, c1 = _window(j, sw, pad_left, pw, ow)
+            best = out[i, j]
+            best[:] = z[r0, c0]
+            for r in range(r0, r1):
+                for c in range(c0, c1):
+                    cell = z[r, c]
+                    for ch in range(f):
+                        v, old = cell[ch], best[ch]
+                        best[ch] = v if ((v > old) | (v != v)) & (old == old) else old
+            for ch in range(f):
+                v = best[ch] + bias[ch]
+                best[ch] = v if not v <= 0 else 0                 # NaN is not <= 0: it stays NaN
+
+
+@njit(parallel=True, cache=True)
+def max_pool_relu(z, bias, ph, pw, sh, sw, pad_top, pad_left, out):
+    """``relu_dropout_max_pool`` at inference: z (N, OH, OW, F) -> out (N, PH', PW', F)."""
+    for img in prange(z.shape[0]):
+        _max_pool_relu_image(z[img], bias, ph, pw, sh, sw, pad_top, pad_left, out[img])
+    return out
+
+
+# A conv with few input channels (the first layer: 3*3*1 = 9 numbers per window)
+# makes a poor matrix product: im2col writes 9 columns per output pixel and the
+# product reads them back, for 9 multiply-adds per output. At inference, nothing
+# needs the columns: each image is convolved directly, into an array that stays
+# in the cache, and pooled.
+
+
+@njit(cache=True)
+def _convolve_image(x, kernel, sh, sw, pad_top, pad_left, z):
+    """z (OH, OW, F) = one image x (H, W, C) convolved with kernel (KH, KW, C, F), no bias.
+
+    Row by row of the output, so that the row being summed stays in the fastest
+    cache: for each kernel tap, its F weights times the pixel each output sees.
+    """
+    h, w, c = x.shape
+    kh, kw, _, f = kernel.shape
+    oh, ow = z.shape[0], z.shape[1]
+    z[...] = 0
+    for i in range(oh):
+        for a in range(kh):
+            row = i * sh + a - pad_top
+            if row < 0 or row >= h:
+                continue                                          # a padding row: adds zeros
+            for b in range(kw):
+                for ch in range(c):
+                    weights = kernel[a, b, ch]
+                    for j in range(ow):
+                        col = j * sw + b - pad_left
+                        if 0 <= col < w:
+                            v = x[row, col, ch]
+                            for k in range(f):
+                                z[i, j, k] += v * weights[k]
+
+
+@njit(parallel=True, cache=True)
+def direct_conv_max_pool_relu(x, kernel, bias, sh, sw, pad_top, pad_left, oh, ow,
+                              ph, pw, psh, psw, ppad_top, ppad_left, out):
+    """``max_pool_relu(im2col(x) @ kernel)`` without the columns: x (N, H, W, C) ->
+    out (N, PH', PW', F), each image convolved and pooled by one thread."""
+    f = kernel.shape[3]
+    for img in prange(x.shape[0]):
+        z = np.empty((oh, ow, f), dtype=x.dtype)
+        _convolve_image(x[img], kernel, sh, sw, pad_top, pad_left, z)
+        _max_pool_relu_image(z, bias, ph, pw, psh, psw, ppad_top, ppad_left, out[img])
+    return out
