@@ -59,6 +59,8 @@ def park_blas_threads():
     training: there the restart, which reallocates OpenBLAS's buffers, costs more
     than the spinning (10% slower). Does nothing if the process was left untuned
     (``MINICNN_FAST_TUNING=0``) or no loaded OpenBLAS exports the function.
+    Like the rest of a model's pass, it expects no other thread of the process
+    to be inside a BLAS call at that moment.
     """
     global _blas_thread_shutdowns
     if _blas_thread_shutdowns is None:
