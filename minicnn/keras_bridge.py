@@ -9,8 +9,8 @@ in the same shapes and the same order (layer by layer, kernel then bias)::
 so no weight is ever transposed, and between two models of the same
 architecture ``model.set_weights(keras_model.get_weights())`` (or the other way
 round) also just works. What this module adds is the architecture: it builds the
-twin model layer by layer, with the same names, activations, paddings, strides
-and rates, copies the weights, and carries the compile settings across.
+twin model layer by layer, with the same names, activations, paddings, strides,
+dilations and rates, copies the weights, and carries the compile settings across.
 
     >>> from minicnn import zoo
     >>> from minicnn.keras_bridge import to_keras, from_keras
@@ -28,8 +28,8 @@ moves as ``keras.layers.Conv2D(**layer.get_config())`` one way and
 ``Conv2D(**{argument: keras_config[argument]})`` the other. Regularizers,
 frozen layers (``trainable=False``), BatchNormalization's moving statistics and
 learning-rate schedules cross too. ``from_keras`` refuses whatever minicnn would
-compute differently (``dilation_rate=2``, ``channels_first``, a layer minicnn
-does not have ...) with an error that names the layer and the option.
+compute differently (``groups=2``, ``channels_first``, a layer minicnn does not
+have ...) with an error that names the layer and the option.
 """
 import inspect
 import warnings
@@ -49,7 +49,7 @@ _SPATIAL = {"Conv2D", "ZeroPadding2D", "MaxPooling2D", "AveragePooling2D", "Glob
 
 # Keras options minicnn implements only at one value (Keras's default): anything else is refused.
 _ONLY_VALUE = {
-    "data_format": "channels_last", "dilation_rate": (1, 1), "groups": 1, "keepdims": False,
+    "data_format": "channels_last", "groups": 1, "keepdims": False,
     "noise_shape": None, "max_value": None, "negative_slope": 0.0, "threshold": 0.0, "axis": -1,
     "activity_regularizer": None,
     "kernel_constraint": None, "bias_constraint": None, "synchronized": False, "renorm": False,

@@ -163,6 +163,12 @@ def test_conv_kernel_larger_than_its_input():
         model(np.zeros((1, 4, 4, 1)))
 
 
+def test_a_dilated_kernel_spans_more_than_its_size():
+    # A 3x3 kernel with dilation_rate=2 spans (3 - 1) * 2 + 1 = 5 pixels: a 4x4 input is too small.
+    with pytest.raises(ValueError, match=r"window \(5, 3\) is larger than its input \(4, 4\)"):
+        Sequential([Conv2D(4, 3, dilation_rate=(2, 1))], input_shape=(4, 4, 1))
+
+
 def test_too_much_pooling():
     # 4 -> 2 -> 1, and a third 2x2 window cannot fit in 1x1.
     with pytest.raises(ValueError, match=r"MaxPooling2D .*window \(2, 2\) is larger than its input \(1, 1\).*less pooling"):
@@ -189,6 +195,13 @@ def test_conv_on_flat_input():
     (lambda: Conv2D(8, 2.5), "kernel_size=2.5"),
     (lambda: Conv2D(8, (3, 3, 3)), re.escape("kernel_size=(3, 3, 3)")),
     (lambda: Conv2D(8, 3, strides=-1), "strides=-1"),
+    (lambda: Conv2D(8, 3, dilation_rate=0), "dilation_rate=0"),
+    (lambda: Conv2D(8, 3, dilation_rate=(2, -1)), re.escape("dilation_rate=(2, -1)")),
+    # Keras refuses a stride and a dilation both above 1, on any axes; so does minicnn.
+    (lambda: Conv2D(8, 3, strides=2, dilation_rate=2),
+     re.escape("strides > 1 cannot be combined with dilation_rate > 1. Received strides=(2, 2) and "
+               "dilation_rate=(2, 2). Use strides=1")),
+    (lambda: Conv2D(8, 3, strides=(1, 2), dilation_rate=(2, 1)), re.escape("dilation_rate=(2, 1)")),
     (lambda: Conv2D(8, 3, padding="full"), "padding must be 'valid' or 'same'. Received padding='full'"),
     (lambda: Conv2D(8, 3, activation="mish"), "Unknown activation 'mish'"),
     (lambda: MaxPooling2D(0), "pool_size=0"),

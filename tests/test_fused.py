@@ -111,6 +111,16 @@ def test_plan_fuses_unless_asked_not_to(monkeypatch):
     assert all(count == 1 for count, _ in plan(model.layers))
 
 
+def test_a_dilated_conv_is_not_fused_and_runs_its_numpy_code():
+    conv = Conv2D(2, 3, dilation_rate=(2, 1), activation="relu")
+    model = minicnn.Sequential([ZeroPadding2D(1), conv, MaxPooling2D(2)], input_shape=(9, 9, 1))
+    assert fusable_length(model.layers) == fusable_length(model.layers[1:]) == 0
+    steps = plan(model.layers)
+    assert [count for count, _ in steps] == [1, 1, 1]
+    assert steps[1][1] is conv and twin(conv) is conv                 # the layer itself, not FastConv2D
+    assert type(steps[2][1]).__name__ == "FastMaxPooling2D"           # the pool still has its twin
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_a_training_step_gives_the_same_numbers_fused_and_unfused(dtype, monkeypatch):
     minicnn.set_floatx(dtype)

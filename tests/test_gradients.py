@@ -200,6 +200,28 @@ def test_conv2d_by_hand(float64):
     np.testing.assert_allclose(dx[0, :, :, 0], [[1, -1, -1, 1], [1, 1, -1, -1], [1, 1, -1, -1], [0, 2, 0, -2]])
 
 
+def test_dilated_conv2d_by_hand(float64):
+    # A 2x2 kernel of ones with dilation_rate=2 adds the four corners of each 3x3 span:
+    #   out[i, j] = x[i, j] + x[i, j+2] + x[i+2, j] + x[i+2, j+2]
+    # One 5x5 image, x[r, c] = 5r + c + 1 (1 ... 25); "valid" -> 5 - 3 + 1 = 3 rows and columns.
+    x = np.arange(1, 26, dtype=float).reshape(1, 5, 5, 1)
+    conv = Conv2D(1, 2, dilation_rate=2, use_bias=False)
+    conv.build((5, 5, 1))
+    conv.params["kernel"][...] = 1.0
+    # out[0,0] = 1 + 3 + 11 + 13 = 28; a step right adds 1 to each corner (+4), a step down 5 (+20).
+    np.testing.assert_allclose(conv.forward(x)[0, :, :, 0], [[28, 32, 36], [48, 52, 56], [68, 72, 76]])
+
+    # Backward with dL/dout = 1 everywhere.
+    dx = conv.backward(np.ones((1, 3, 3, 1)))
+    # dK[a, b] = sum over the 3x3 output of x[i + 2a, j + 2b]: the 3x3 block of x at (2a, 2b).
+    #   dK[0,0] = 1+2+3 + 6+7+8 + 11+12+13 = 63; the blocks at (0,2), (2,0), (2,2) are 2, 10
+    #   and 12 larger per entry, 9 entries each: 63 + 18 = 81, 63 + 90 = 153, 63 + 108 = 171.
+    np.testing.assert_allclose(conv.grads["kernel"][:, :, 0, 0], [[63, 81], [153, 171]])
+    # dx: each pixel gets a 1 from every window that read it. Row r is read by output rows
+    # i = r and i = r - 2 (0 <= i <= 2): rows 0, 1, 3, 4 once, row 2 twice; the columns alike.
+    np.testing.assert_allclose(dx[0, :, :, 0], np.outer([1, 1, 2, 1, 1], [1, 1, 2, 1, 1]))
+
+
 def test_max_pool_by_hand():
     # 2x2 windows, stride 2, on a 4x4 image; the winner of each window is marked:
     #   1 [5] | 2  0           top-left  {1,5,3,4} -> 5 at (0,1)
@@ -314,6 +336,23 @@ def test_conv2d_gradients(float64, filters, kernel, strides, padding, activation
     minicnn.set_random_seed(seed)
     layer.build(shape[1:])
     assume(keep_off_relu_kink(layer, x) > MARGIN)       # only ever rejects a bias-free ReLU layer
+    assert_gradients_match(layer, x)
+
+
+@LAYER_SETTINGS
+@given(filters=st.integers(1, 3), kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       dilation=st.tuples(st.integers(1, 3), st.integers(1, 3)), padding=st.sampled_from(["valid", "same"]),
+       activation=ACTIVATIONS, use_bias=st.booleans(), image=images(min_size=3, max_size=8))
+def test_dilated_conv2d_gradients(float64, filters, kernel, dilation, padding, activation, use_bias, image):
+    # Stride 1, as Keras requires with dilation. On the fast backend too this runs the NumPy layer.
+    shape, seed = image
+    layer = Conv2D(filters, kernel, padding=padding, dilation_rate=dilation, activation=activation,
+                   use_bias=use_bias)
+    assume(padding == "same" or all(span <= size for span, size in zip(layer.window(), shape[1:3])))
+    x = normal(seed, shape, off_zero=True)
+    minicnn.set_random_seed(seed)
+    layer.build(shape[1:])
+    assume(keep_off_relu_kink(layer, x) > MARGIN)
     assert_gradients_match(layer, x)
 
 

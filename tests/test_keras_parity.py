@@ -227,6 +227,36 @@ def test_every_layer_kind_round_trips():
     assert back.optimizer.get_config() == model.optimizer.get_config()
 
 
+def test_dilation_rate_crosses_the_bridge_both_ways():
+    from minicnn.layers import Conv2D, Dense, Flatten, MaxPooling2D
+    # A dilated Conv2D(relu) + MaxPooling2D is not fused: on the fast backend the conv runs its NumPy code.
+    model = minicnn.Sequential([Conv2D(4, 3, padding="same", dilation_rate=(2, 1), activation="relu"),
+                                MaxPooling2D(2), Conv2D(3, 2, dilation_rate=3), Flatten(),
+                                Dense(3, activation="softmax")], input_shape=(12, 10, 1))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    twin = to_keras(model)
+    assert [twin.layers[i].dilation_rate for i in (0, 2)] == [(2, 1), (3, 3)]
+    rng = np.random.default_rng(5)
+    x, y = rng.random((8, 12, 10, 1), dtype=np.float32), rng.integers(0, 3, 8)
+    np.testing.assert_allclose(model.predict(x, verbose=0), twin.predict(x, verbose=0), atol=2e-6)
+    loss, grads = model.compute_gradients(x, y, training=False)
+    with tf.GradientTape() as tape:
+        keras_loss = twin.compute_loss(x=x, y=y, y_pred=twin(x, training=False), training=False)
+    keras_grads = tape.gradient(keras_loss, twin.trainable_weights)
+    assert loss == pytest.approx(float(keras_loss), abs=1e-5)
+    for weight, mine, theirs in zip(twin.trainable_weights, grads, keras_grads):
+        np.testing.assert_allclose(mine, theirs.numpy(), rtol=0, atol=1e-5, err_msg=weight.path)
+    back = from_keras(twin)
+    assert back.get_config() == model.get_config()
+    assert [back.layers[i].dilation_rate for i in (0, 2)] == [(2, 1), (3, 3)]
+    # A Keras model written by hand converts too (from_keras refused dilation_rate before).
+    net = keras.Sequential([keras.Input((7, 7, 2)), keras.layers.Conv2D(2, 2, dilation_rate=2)])
+    copy = from_keras(net)
+    assert copy.layers[0].dilation_rate == (2, 2)
+    x = rng.random((3, 7, 7, 2), dtype=np.float32)
+    np.testing.assert_allclose(copy.predict(x, verbose=0), net.predict(x, verbose=0), atol=2e-6)
+
+
 def test_set_weights_alone_moves_weights_between_the_libraries():
     # Same layouts, same order: no transposing anywhere.
     model = variant("dropout_cnn")
@@ -279,7 +309,7 @@ def test_unsupported_loss_warns():
 
 @pytest.mark.parametrize("layer, message", [
     (lambda: keras.layers.LayerNormalization(name="ln"), "layer 'ln' is a LayerNormalization"),
-    (lambda: keras.layers.Conv2D(4, 3, dilation_rate=2, name="wide"), "'wide' (Conv2D) has dilation_rate=(2, 2)"),
+    (lambda: keras.layers.Conv2D(4, 3, kernel_constraint="non_neg", name="pos"), "'pos' (Conv2D) has kernel_constraint"),
     (lambda: keras.layers.Conv2D(4, 3, groups=2, name="grouped"), "'grouped' (Conv2D) has groups=2"),
     (lambda: keras.layers.Conv2D(4, 3, activity_regularizer="l2", name="reg"),
      "'reg' (Conv2D) has activity_regularizer"),

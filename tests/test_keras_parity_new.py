@@ -25,6 +25,7 @@ from minicnn import regularizers                                  # noqa: E402
 from minicnn.layers import (ELU, Activation, BatchNormalization, Conv2D, Dense, Flatten,  # noqa: E402
                             LeakyReLU, RandomFlip)
 from minicnn.layers import activation_functions as functions     # noqa: E402
+from minicnn.model import layer_steps                            # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("each_backend")
 
@@ -92,6 +93,24 @@ def test_batchnorm_matches_keras_in_both_modes(training, center, scale):
     assert_same_pass(ours, theirs, x, training)
     for ours_w, theirs_w in zip(ours.weights, theirs.get_weights()):       # moving statistics too
         np.testing.assert_allclose(ours_w, theirs_w, atol=1e-6)
+
+
+# ---------------------------------------------------------------- dilated Conv2D
+@pytest.mark.parametrize("dilation", [(2, 2), (2, 1)])
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_dilated_conv2d_matches_keras(padding, dilation):
+    # Halved inputs: a kernel gradient sums up to 2*9*8 = 144 products, and at full scale
+    # its float32 rounding (sums near 30) comes close to ATOL.
+    x = (RNG.normal(size=(2, 9, 8, 3)) * 0.5).astype("float32")
+    ours = Conv2D(4, 3, padding=padding, dilation_rate=dilation)
+    theirs = keras.layers.Conv2D(4, 3, padding=padding, dilation_rate=dilation)
+    ours.build(x.shape[1:])
+    theirs.build(x.shape)
+    ours.params["bias"][...] = RNG.normal(size=4)              # so that the bias takes part
+    theirs.set_weights(ours.weights)
+    # Both backends run the layer's own NumPy code: the numba kernels have no dilation.
+    assert layer_steps([ours]) == [(1, ours)]
+    assert_same_pass(ours, theirs, x)
 
 
 @pytest.fixture

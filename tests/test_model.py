@@ -92,6 +92,22 @@ def test_seed_001_summary_reads_like_keras(fresh_layer_names):
     assert text.startswith('Model: "dropout_cnn"')
 
 
+def test_a_dilated_conv_in_the_summary_and_the_model_card():
+    from minicnn.interpret.card import receptive_fields
+    # A 3x3 kernel with dilation_rate=2 spans 5x5: 14 -> 14 - 5 + 1 = 10, with 3*3*1*2 + 2 = 20 weights.
+    # Pooled to 5x5; then dilation (1, 2) spans 3x5: 5 -> 3 rows, 1 column, 3*3*2*2 + 2 = 38 weights.
+    model = Sequential([Conv2D(2, 3, dilation_rate=2), MaxPooling2D(2), Conv2D(2, 3, dilation_rate=(1, 2))],
+                       input_shape=(14, 14, 1))
+    lines = []
+    model.summary(print_fn=lines.append)
+    rows = [line for line in lines[0].splitlines() if line.startswith("│")]
+    assert [[cell.strip() for cell in row.strip("│").split("│")][1:] for row in rows] == [
+        ["(None, 10, 10, 2)", "20"], ["(None, 5, 5, 2)", "0"], ["(None, 3, 1, 2)", "38"]]
+    # Receptive field: 1 + (5 - 1) = 5; the pool adds 1 at jump 1 -> 6, jump 2; the last conv
+    # adds (3 - 1) * 2 = 4 rows and (5 - 1) * 2 = 8 columns.
+    assert receptive_fields(model) == [((5, 5), (1, 1)), ((6, 6), (2, 2)), ((10, 14), (2, 2))]
+
+
 def test_model_builds_on_first_call():
     model = Sequential([Conv2D(2, 3, activation="relu"), MaxPooling2D(2), Flatten(), Dense(3)])
     assert not model.built

@@ -170,6 +170,17 @@ def test_zoo_model_round_trips(tmp_path):
     assert restored.count_params() == 421642 and restored.name == "dropout_cnn"
 
 
+def test_dilation_rate_round_trips(tmp_path):
+    minicnn.set_random_seed(0)
+    model = minicnn.Sequential([Conv2D(4, 3, padding="same", dilation_rate=(2, 1), name="conv2d"), Flatten(),
+                                Dense(3, activation="softmax", name="dense")], input_shape=(8, 8, 1))
+    restored = load_model(model.save(tmp_path / "dilated"))
+    assert restored.layers[0].dilation_rate == (2, 1)
+    assert_same_model(model, restored)
+    x = small_data()[0]
+    np.testing.assert_array_equal(model.predict(x, verbose=0), restored.predict(x, verbose=0))
+
+
 def test_path_rule_and_exactly_one_file(tmp_path):
     model = small_model()
     assert model.save(tmp_path / "model") == str(tmp_path / "model.minicnn")     # extension added

@@ -44,6 +44,8 @@ def fusable_length(layers):
     i = 1 if layers and type(layers[0]) is ZeroPadding2D else 0
     if not (i < len(layers) and type(layers[i]) is Conv2D and type(layers[i].activation) is ReLU):
         return 0
+    if layers[i].dilation_rate != (1, 1):       # no dilation in these kernels: the conv runs its NumPy code
+        return 0
     i += 1
     if i < len(layers) and type(layers[i]) is Dropout:
         i += 1

@@ -36,7 +36,8 @@ def twin(layer):
     The class must match exactly: a subclass may have changed the math.
     """
     make = TWINS.get(type(layer))
-    if make is None:
+    # The numba conv kernels have no dilation: a dilated Conv2D runs its own NumPy code.
+    if make is None or type(layer) is Conv2D and layer.dilation_rate != (1, 1):
         return layer
     if layer not in _twin_of:
         _twin_of[layer] = make(layer)

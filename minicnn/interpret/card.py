@@ -15,6 +15,8 @@ in input pixels between two neighbouring values of the layer::
     size' = size + (K - 1) * jump         a K-wide window sees K neighbours
     jump' = jump * S                      a stride S skips S neighbours
 
+A dilated Conv2D's K is the span of its window, ``(KH - 1) * DH + 1`` rows.
+
 ``python -m minicnn summary MODEL`` prints the card (:func:`card_text`).
 """
 import numpy as np
@@ -25,9 +27,10 @@ WINDOW_LAYERS = (Conv2D, MaxPooling2D, AveragePooling2D)
 
 
 def window_of(layer):
-    """``(window (KH, KW), strides (SH, SW))`` of a sliding-window layer, else None."""
+    """``(window (KH, KW), strides (SH, SW))`` of a sliding-window layer, else None (a dilated
+    Conv2D's window is the span of its taps)."""
     if isinstance(layer, Conv2D):
-        return layer.kernel_size, layer.strides
+        return layer.window(), layer.strides
     if isinstance(layer, (MaxPooling2D, AveragePooling2D)):
         return layer.pool_size, layer.strides
     return None

@@ -5,8 +5,12 @@ Shape legend (channels-last, as Keras)::
     x       (N, H, W, C)        input batch
     kernel  (KH, KW, C, F)      F filters of size KH x KW over C channels
     bias    (F,)
-    out     (N, OH, OW, F)      OH = (H + pad_top + pad_bottom - KH) // SH + 1, likewise OW
+    out     (N, OH, OW, F)      OH = (H + pad_top + pad_bottom - EH) // SH + 1, likewise OW
     cols    (N*OH*OW, KH*KW*C)  one row per output pixel: its receptive field
+
+Dilation (DH, DW) spreads the kernel's taps DH rows and DW columns apart, so a
+window spans EH = (KH - 1) * DH + 1 rows (EW likewise) with the same KH*KW
+weights; without dilation (D = 1) EH = KH.
 
 Forward::
 
@@ -29,23 +33,26 @@ from .shapes import check_image_shape, check_padding_mode, check_positive_ints, 
 from .padding import crop_images, pad_images
 
 
-def im2col(x, kh, kw, sh, sw):
-    """Every KH x KW window of ``x`` (N, H, W, C) at strides (SH, SW): (N, OH, OW, KH, KW, C).
+def im2col(x, kh, kw, sh, sw, dh=1, dw=1):
+    """Every KH x KW window of ``x`` (N, H, W, C) at strides (SH, SW), dilation (DH, DW):
+    (N, OH, OW, KH, KW, C).
 
-    ``windows[n, i, j, a, b, c] = x[n, i*SH + a, j*SW + b, c]``. For one kernel
-    offset (a, b) that is the strided slice ``x[:, a::SH, b::SW]``: copy it for
+    ``windows[n, i, j, a, b, c] = x[n, i*SH + a*DH, j*SW + b*DW, c]``. For one kernel
+    offset (a, b) that is the strided slice ``x[:, a*DH::SH, b*DW::SW]``: copy it for
     all output pixels at once, KH*KW slices in all.
     """
     n, h, w, c = x.shape
-    oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
+    eh, ew = (kh - 1) * dh + 1, (kw - 1) * dw + 1              # the rows and columns a window spans
+    oh, ow = (h - eh) // sh + 1, (w - ew) // sw + 1
     windows = np.empty((n, oh, ow, kh, kw, c), dtype=x.dtype)
     for a in range(kh):
         for b in range(kw):
-            windows[:, :, :, a, b, :] = x[:, a:a + sh * (oh - 1) + 1:sh, b:b + sw * (ow - 1) + 1:sw, :]
+            top, left = a * dh, b * dw                          # where tap (a, b) sits in the first window
+            windows[:, :, :, a, b, :] = x[:, top:top + sh * (oh - 1) + 1:sh, left:left + sw * (ow - 1) + 1:sw, :]
     return windows
 
 
-def col2im(dwindows, x_shape, sh, sw):
+def col2im(dwindows, x_shape, sh, sw, dh=1, dw=1):
     """The adjoint of ``im2col``: add each window's gradient back onto the pixels it came from.
 
     A pixel inside several windows received a gradient from each of them, so
@@ -55,7 +62,8 @@ def col2im(dwindows, x_shape, sh, sw):
     dx = np.zeros(x_shape, dtype=dwindows.dtype)
     for a in range(kh):
         for b in range(kw):
-            dx[:, a:a + sh * (oh - 1) + 1:sh, b:b + sw * (ow - 1) + 1:sw, :] += dwindows[:, :, :, a, b, :]
+            top, left = a * dh, b * dw
+            dx[:, top:top + sh * (oh - 1) + 1:sh, left:left + sw * (ow - 1) + 1:sw, :] += dwindows[:, :, :, a, b, :]
     return dx
 
 
@@ -65,28 +73,39 @@ class Conv2D(Layer):
     >>> conv = Conv2D(8, 3, padding="same", activation="relu")
     >>> conv(np.zeros((2, 28, 28, 1), "float32")).shape
     (2, 28, 28, 8)
+    >>> Conv2D(8, 3, dilation_rate=2)(np.zeros((2, 28, 28, 1), "float32")).shape   # 3x3 taps over 5x5
+    (2, 24, 24, 8)
     """
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", activation=None,
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1, activation=None,
                  use_bias=True, kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
         self.regularizers = weight_regularizers(kernel_regularizer, bias_regularizer)
         self.filters = check_positive_ints(type(self).__name__, "filters", filters, length=1)[0]
         self.kernel_size = check_positive_ints(type(self).__name__, "kernel_size", kernel_size)
         self.strides = check_positive_ints(type(self).__name__, "strides", strides)
+        self.dilation_rate = check_positive_ints(type(self).__name__, "dilation_rate", dilation_rate)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:       # Keras refuses this pair too
+            raise ValueError(f"{type(self).__name__}: strides > 1 cannot be combined with dilation_rate > 1. "
+                             f"Received strides={self.strides} and dilation_rate={self.dilation_rate}. "
+                             f"Use strides=1 with dilation, or dilation_rate=1 with strides.")
         self.padding = check_padding_mode(type(self).__name__, padding)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
 
+    def window(self):
+        """``(EH, EW)``: the rows and columns one window spans, ``(K - 1) * D + 1`` per axis."""
+        return tuple((k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation_rate))
+
     def geometry(self, input_shape):
         """``[(OH, (pad_top, pad_bottom)), (OW, (pad_left, pad_right))]`` for one input shape."""
-        return [window_padding(input_shape[axis], self.kernel_size[axis], self.strides[axis], self.padding)
+        return [window_padding(input_shape[axis], self.window()[axis], self.strides[axis], self.padding)
                 for axis in (0, 1)]
 
     def compute_output_shape(self, input_shape):
         check_image_shape(self, input_shape)
         if self.padding == "valid":
-            check_window_fits(self, input_shape, self.kernel_size)
+            check_window_fits(self, input_shape, self.window())
         (oh, _), (ow, _) = self.geometry(input_shape)
         return (oh, ow, self.filters)
 
@@ -103,8 +122,8 @@ class Conv2D(Layer):
 
     def forward(self, x, training=False):
         x_padded = pad_images(x, self.pads)
-        windows = im2col(x_padded, *self.kernel_size, *self.strides)   # (N, OH, OW, KH, KW, C)
-        n, oh, ow = windows.shape[:3]
+        windows = im2col(x_padded, *self.kernel_size, *self.strides, *self.dilation_rate)
+        n, oh, ow = windows.shape[:3]                                    # windows: (N, OH, OW, KH, KW, C)
         cols = windows.reshape(n * oh * ow, -1)                          # one row per output pixel
         z = cols @ self.params["kernel"].reshape(cols.shape[1], self.filters)
         if self.use_bias:
@@ -126,10 +145,10 @@ class Conv2D(Layer):
             self.grads["bias"] = dz.sum(axis=0)
         dcols = dz @ kernel.reshape(-1, self.filters).T                            # (N*OH*OW, KH*KW*C)
         dwindows = dcols.reshape(n, oh, ow, *self.kernel_size, x_padded_shape[3])
-        return crop_images(col2im(dwindows, x_padded_shape, *self.strides), self.pads)
+        return crop_images(col2im(dwindows, x_padded_shape, *self.strides, *self.dilation_rate), self.pads)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
-                "strides": self.strides, "padding": self.padding,
+                "strides": self.strides, "padding": self.padding, "dilation_rate": self.dilation_rate,
                 "activation": activations.activation_name(self), "use_bias": self.use_bias,
                 **regularizer_config(self)}

@@ -65,7 +65,10 @@ def check_image_shape(layer, input_shape):
 
 
 def check_window_fits(layer, input_shape, window):
-    """Raise if a ``"valid"`` window is larger than the input: the output would be empty."""
+    """Raise if a ``"valid"`` window is larger than the input: the output would be empty.
+
+    ``window`` is what one window spans: a dilated kernel's ``(K - 1) * D + 1`` per axis.
+    """
     height, width = input_shape[0], input_shape[1]
     if window[0] > height or window[1] > width:
         raise ValueError(
