@@ -27,7 +27,9 @@ def model_and_images():
     minicnn.set_random_seed(1)
     model = minicnn.Sequential([
         ZeroPadding2D(1), Conv2D(4, 3, activation="relu"), MaxPooling2D(2),
-        Conv2D(5, 3, padding="same", strides=2, activation="relu"), Flatten(), Dense(3, activation="softmax"),
+        Conv2D(5, 3, padding="same", strides=2, activation="relu"),
+        Conv2D(3, 3, padding="same", dilation_rate=(2, 1), activation="relu"),    # taps 2 rows apart
+        Flatten(), Dense(3, activation="softmax"),
     ], input_shape=(10, 10, 1))
     rng = np.random.default_rng(1)
     for layer in model.layers:
@@ -88,16 +90,18 @@ def test_page_is_one_file_with_nothing_from_outside(page):
 
 def test_hovered_conv_value_is_minicnns(browser, model_and_images):
     model, x, _ = model_and_images
-    for image, layer, channel in ((0, 1, 2), (3, 3, 4)):
+    near, corners = ((-15, -15), (5, 10), (20, 3)), ((-100, -100), (0, 0), (100, 40))   # the 3x3 map: all of it
+    for image, layer, channel, offsets in ((0, 1, 2, near), (3, 3, 4, near), (1, 4, 2, corners)):
         open_channel(browser, image, layer, channel)
         canvas = by_css(browser, "#out-canvas")
         outputs = model.forward(x[image:image + 1], return_outputs=True)
         conv = model.layers[layer]
-        linear = Conv2D(conv.filters, conv.kernel_size, conv.strides, conv.padding)   # z: no ReLU
+        linear = Conv2D(conv.filters, conv.kernel_size, conv.strides, conv.padding,      # z: no ReLU
+                        dilation_rate=conv.dilation_rate)
         linear.build(conv.input_shape)
         linear.params.update(conv.params)
         z_all = linear.forward(outputs[layer - 1])
-        for dx, dy in ((-15, -15), (5, 10), (20, 3)):
+        for dx, dy in offsets:
             hover(browser, canvas, dx, dy)
             pos = by_css(browser, "#calc-pos")
             i, j = int(pos.get_attribute("data-i")), int(pos.get_attribute("data-j"))
@@ -122,7 +126,7 @@ def test_max_pool_shows_the_winner(browser, model_and_images):
 
 def test_softmax_unit_shows_logit_and_probability(browser, model_and_images):
     model, x, _ = model_and_images
-    open_channel(browser, 2, 5, 1)
+    open_channel(browser, 2, 6, 1)
     probabilities = model.forward(x[2:3])
     logits = model.layers[-1].activation.logits
     assert shown(browser, "calc-out") == pytest.approx(float(probabilities[0, 1]), abs=1e-4)

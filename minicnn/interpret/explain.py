@@ -46,7 +46,7 @@ from .targets import conv_layer_indices, gap_head_index
 SCRIPTED_LAYERS = {"ZeroPadding2D", "Conv2D", "Dropout", "MaxPooling2D", "AveragePooling2D",
                    "GlobalAveragePooling2D", "Flatten", "Dense", "Activation"}
 SCRIPTED_ACTIVATIONS = {None, "linear", "relu", "softmax"}
-GEOMETRY = ("kernel_size", "strides", "pads", "pool_size", "padding", "rate", "units", "filters")
+GEOMETRY = ("kernel_size", "strides", "dilation_rate", "pads", "pool_size", "padding", "rate", "units", "filters")
 
 
 def b64(array, dtype="<f4"):

@@ -28,19 +28,21 @@ const ACT = {
 };
 function activate(name, z) { return name ? ACT[name](z) : z; }
 
-// Output (i, j) of a window layer reads input rows i*SH - pad_top ... + KH - 1 (likewise columns).
+// Output (i, j) of a window layer reads input rows i*SH - pad_top ... + (KH - 1)*DH (likewise columns);
+// DH, the dilation, is 1 except for a dilated Conv2D, whose taps are DH rows apart.
 function windowStart(layer, i, j) {
   const s = layer.strides, p = layer.pads;
   return [i * s[0] - p[0][0], j * s[1] - p[1][0]];
 }
+const dilation = (layer) => layer.dilation_rate || [1, 1];
 
 // Conv2D, one output value: z = sum over (a, b, c) of x[r + a, q + b, c] * kernel[a, b, c, f], + bias[f].
 // Returns every product, so the "how" view can show them.
 function convTerms(layer, x, i, j, f) {
   const [KH, KW] = layer.kernel_size, [H, W, C] = x.shape, F = layer.output_shape[2];
-  const kernel = layer.params.kernel.values, [r, q] = windowStart(layer, i, j), terms = [];
+  const kernel = layer.params.kernel.values, [r, q] = windowStart(layer, i, j), [DH, DW] = dilation(layer), terms = [];
   for (let a = 0; a < KH; a++) for (let b = 0; b < KW; b++) for (let c = 0; c < C; c++) {
-    const row = r + a, col = q + b, inside = row >= 0 && row < H && col >= 0 && col < W;
+    const row = r + a * DH, col = q + b * DW, inside = row >= 0 && row < H && col >= 0 && col < W;
     const xv = inside ? x.data[(row * W + col) * C + c] : 0, wv = kernel[((a * KW + b) * C + c) * F + f];
     terms.push({a, b, c, row, col, inside, x: xv, w: wv, p: xv * wv});
   }
@@ -49,12 +51,12 @@ function convTerms(layer, x, i, j, f) {
 function conv(layer, x) {
   const [OH, OW, F] = layer.output_shape, [KH, KW] = layer.kernel_size, [H, W, C] = x.shape;
   const kernel = layer.params.kernel.values, bias = layer.params.bias ? layer.params.bias.values : null;
-  const z = new Float64Array(OH * OW * F);
+  const [DH, DW] = dilation(layer), z = new Float64Array(OH * OW * F);
   for (let i = 0; i < OH; i++) for (let j = 0; j < OW; j++) {
     const [r, q] = windowStart(layer, i, j), out = (i * OW + j) * F;
     for (let f = 0; f < F; f++) z[out + f] = bias ? bias[f] : 0;
     for (let a = 0; a < KH; a++) for (let b = 0; b < KW; b++) {
-      const row = r + a, col = q + b;
+      const row = r + a * DH, col = q + b * DW;
       if (row < 0 || row >= H || col < 0 || col >= W) continue;          // the zero padding adds nothing
       for (let c = 0; c < C; c++) {
         const xv = x.data[(row * W + col) * C + c], k = ((a * KW + b) * C + c) * F;
@@ -261,8 +263,9 @@ function layersBelow(k, rows, cols) {
     const layer = D.layers[m];
     if (layer.input_shape.length !== 3) return fields;
     if (layer.kernel_size || layer.pool_size) {
-      const [KH, KW] = layer.kernel_size || layer.pool_size, [r0, q0] = windowStart(layer, rows[0], cols[0]), [r1, q1] = windowStart(layer, rows[1], cols[1]);
-      rows = [r0, r1 + KH - 1]; cols = [q0, q1 + KW - 1];
+      const [KH, KW] = layer.kernel_size || layer.pool_size, [DH, DW] = dilation(layer);
+      const [r0, q0] = windowStart(layer, rows[0], cols[0]), [r1, q1] = windowStart(layer, rows[1], cols[1]);
+      rows = [r0, r1 + (KH - 1) * DH]; cols = [q0, q1 + (KW - 1) * DW];
     } else if (layer.type === "ZeroPadding2D") {
       rows = rows.map((r) => r - layer.padding[0][0]); cols = cols.map((q) => q - layer.padding[1][0]);
     }
@@ -319,6 +322,7 @@ function windowView(layer, x, out, body) {
   }
   detail();
 }
+const tap = (name, d) => (d === 1 ? name : `${d}${name}`);       // a dilated tap: rows 2a apart
 const mini = (rows) => el("table", {class: "mini"}, ...rows.map((r) => el("tr", {}, ...r.map((v) => el("td", {text: v, title: v})))));
 function convDetail(layer, x, out, i, j, calc) {
   const f = state.channel, terms = convTerms(layer, x, i, j, f), C = x.shape[2], [KH, KW] = layer.kernel_size;
@@ -337,7 +341,7 @@ function convDetail(layer, x, out, i, j, calc) {
   const activation = layer.activation === "relu" ? `ReLU(z) = max(z, 0) = ` : layer.activation === "softmax" ? "softmax over channels = " : "no activation: ";
   calc.replaceChildren(
     el("h3", {id: "calc-pos", "data-i": i, "data-j": j, "data-channel": f, "data-layer": state.layer, text: `Value at row ${i}, column ${j}`}),
-    el("p", {class: "hint", text: `z = Σ over a < ${KH}, b < ${KW}, c < ${C} of x[${i}·${layer.strides[0]}+a−${layer.pads[0][0]}, ${j}·${layer.strides[1]}+b−${layer.pads[1][0]}, c] × kernel[a, b, c, ${f}]  + bias[${f}]`}),
+    el("p", {class: "hint", text: `z = Σ over a < ${KH}, b < ${KW}, c < ${C} of x[${i}·${layer.strides[0]}+${tap("a", dilation(layer)[0])}−${layer.pads[0][0]}, ${j}·${layer.strides[1]}+${tap("b", dilation(layer)[1])}−${layer.pads[1][0]}, c] × kernel[a, b, c, ${f}]  + bias[${f}]`}),
     el("h3", {text: `Input channel ${c}: window × kernel slice = products (click another channel below)`}),
     el("div", {class: "row"}, el("div", {}, el("div", {text: "window x"}), mini(grid("x"))), el("div", {}, el("div", {text: `kernel[:, :, ${c}, ${f}]`}), mini(grid("w"))),
       el("div", {}, el("div", {text: "products"}), mini(grid("p")))),
