@@ -57,8 +57,8 @@ def test_feature_maps_every_conv_layer_from_one_forward_pass(monkeypatch):
     assert len(calls) == 1 and calls[0]["return_outputs"] and calls[0]["stop"] == 6
     assert list(maps) == list(expected)
     assert [a.shape for a in maps.values()] == [(3, 28, 28, 32), (3, 14, 14, 64)]
-    for name in expected:
-        np.testing.assert_array_equal(maps[name], expected[name])
+    for name in expected:    # the same up to float32 rounding: the fused inference path sums in another order
+        np.testing.assert_allclose(maps[name], expected[name], rtol=1e-5, atol=1e-6)
 
 
 def test_feature_maps_choose_layers_by_index_name_or_object():
