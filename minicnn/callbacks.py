@@ -6,6 +6,8 @@ A callback is told about training as it happens: ``on_train_begin``,
 ``loss``, ``accuracy`` and, with validation data, ``val_loss``, ``val_accuracy``.
 Setting ``model.stop_training = True`` ends ``fit`` after the current epoch.
 """
+import inspect
+import numbers
 import os
 import warnings
 
@@ -65,6 +67,15 @@ class CallbackList:
             for callback in self.callbacks:
                 getattr(callback, hook)(*args, **kwargs)
         return call_all
+
+
+def require_settable_rate(callback, optimizer):
+    """Refuse, before the first epoch, a callback that would replace the optimizer's schedule by a number."""
+    if optimizer is not None and optimizer.has_schedule:
+        raise TypeError(f"{type(callback).__name__} sets the learning rate, but this optimizer's learning_rate is "
+                        f"a schedule, which it would replace "
+                        f"(Keras raises TypeError too). Give the optimizer a number as learning_rate, or "
+                        f"drop the callback.")
 
 
 def _improvement_sign(monitor, mode):
@@ -140,7 +151,13 @@ class ModelCheckpoint(Callback):
             if value is None or self.sign * value <= self.best:
                 return
             self.best = self.sign * value
-        self.model.save(self.filepath.format(epoch=epoch + 1, **logs))
+        try:
+            path = self.filepath.format(epoch=epoch + 1, **logs)
+        except KeyError as missing:
+            raise KeyError(f"ModelCheckpoint: filepath {self.filepath!r} names {missing}, which this epoch's logs "
+                           f"do not have (they have {['epoch', *sorted(logs)]}). Give fit validation data for "
+                           f"'val_' names, or take the name out of filepath.") from None
+        self.model.save(path)
 
 
 class ReduceLROnPlateau(Callback):
@@ -151,14 +168,16 @@ class ReduceLROnPlateau(Callback):
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4,
                  cooldown=0, min_lr=0.0):
-        if factor >= 1.0:
-            raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor!r}.")
+        if not isinstance(factor, numbers.Real) or not 0 <= factor < 1:
+            raise ValueError(f"ReduceLROnPlateau: factor multiplies the rate and must be in [0, 1) "
+                             f"(Keras does not support a factor >= 1.0). Received factor={factor!r}.")
         self.monitor, self.factor, self.patience, self.verbose = monitor, factor, patience, verbose
         self.sign, self.min_delta = _improvement_sign(monitor, mode), min_delta
         self.cooldown, self.min_lr = cooldown, min_lr
         self.best, self.wait, self.cooldown_counter = -np.inf, 0, 0
 
     def on_train_begin(self, logs=None):
+        require_settable_rate(self, self.model.optimizer)
         self.best, self.wait, self.cooldown_counter = -np.inf, 0, 0
 
     def on_epoch_end(self, epoch, logs=None):
@@ -185,18 +204,33 @@ class ReduceLROnPlateau(Callback):
                           f"{self.model.optimizer.learning_rate}.")
 
 
+def takes_two_arguments(function):
+    """True for ``schedule(epoch, lr)``, False for ``schedule(epoch)``."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):               # a builtin without a signature: try the Keras form
+        return True
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2 or any(p.kind == p.VAR_POSITIONAL for p in parameters)
+
+
 class LearningRateScheduler(Callback):
     """At each epoch's start, set the rate to ``schedule(epoch, rate)`` (or ``schedule(epoch)``)."""
 
     def __init__(self, schedule, verbose=0):
         self.schedule, self.verbose = schedule, verbose
 
+    def on_train_begin(self, logs=None):
+        require_settable_rate(self, self.model.optimizer)
+
     def on_epoch_begin(self, epoch, logs=None):
         rate = self.model.optimizer.learning_rate
-        try:
-            rate = self.schedule(epoch, rate)
-        except TypeError:                         # a schedule of the epoch only
-            rate = self.schedule(epoch)
+        # Ask the function how many arguments it takes instead of catching a TypeError, which
+        # would also swallow a TypeError raised inside the user's own schedule.
+        rate = self.schedule(epoch, rate) if takes_two_arguments(self.schedule) else self.schedule(epoch)
+        if not isinstance(rate, numbers.Real):
+            raise ValueError(f"LearningRateScheduler: the schedule must return a number. "
+                             f"It returned {rate!r} for epoch {epoch}.")
         self.model.optimizer.learning_rate = float(rate)
 
     def on_epoch_end(self, epoch, logs=None):

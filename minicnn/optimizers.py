@@ -27,6 +27,8 @@ class Optimizer:
 
     def __init__(self, learning_rate, clipnorm=None, clipvalue=None):
         self.learning_rate = learning_rate
+        if self._learning_rate == 0:            # a callback may lower the rate to 0 later; a start at 0 is a slip
+            raise ValueError("learning_rate must be above 0: at 0 nothing learns. Received learning_rate=0.")
         if clipnorm is not None and clipvalue is not None:
             raise ValueError("Only one of clipnorm and clipvalue can be set, as in Keras. "
                              f"Received clipnorm={clipnorm!r}, clipvalue={clipvalue!r}.")
@@ -46,9 +48,21 @@ class Optimizer:
     @learning_rate.setter
     def learning_rate(self, value):
         value = schedules.get(value)
-        if not isinstance(value, schedules.LearningRateSchedule) and not value > 0:
-            raise ValueError(f"learning_rate must be positive. Received learning_rate={value!r}.")
+        if not isinstance(value, schedules.LearningRateSchedule):
+            if hasattr(self, "_learning_rate") and self.has_schedule:
+                # As Keras: a callback that sets a number would silently throw the schedule away.
+                raise TypeError("This optimizer was made with a LearningRateSchedule as its learning_rate, "
+                                "so its rate is not settable (ReduceLROnPlateau and LearningRateScheduler set "
+                                "it). Use a number as learning_rate to let a callback change it, or keep the "
+                                "schedule and drop the callback.")
+            if not value >= 0 or not np.isfinite(value):
+                raise ValueError(f"learning_rate must be a finite number, at least 0. Received learning_rate={value!r}.")
         self._learning_rate = value
+
+    @property
+    def has_schedule(self):
+        """True when the rate follows a schedule, which callbacks must not overwrite with a number."""
+        return isinstance(self._learning_rate, schedules.LearningRateSchedule)
 
     def clip(self, grad):
         if self.clipnorm is not None:

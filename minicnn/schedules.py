@@ -12,6 +12,28 @@ which the model file saves, so a resumed run continues the schedule) uses ``sche
 >>> optimizer = Adam(learning_rate=schedules.ExponentialDecay(1e-3, decay_steps=469, decay_rate=0.9))
 """
 import math
+import numbers
+
+
+def check_rate(schedule, argument, value, positive=True):
+    """A learning rate (or a decay factor) must be a finite number above 0; say so when it is not.
+
+    A negative rate climbs the loss instead of descending it, so it is refused when the
+    schedule is made rather than discovered in ``fit``.
+    """
+    if (not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value)
+            or (value <= 0 if positive else value < 0)):
+        raise ValueError(f"{schedule}: {argument} must be a finite number {'above' if positive else 'at least'} 0. "
+                         f"Received {argument}={value!r}.")
+    return float(value)
+
+
+def check_steps(schedule, argument, value, positive=True):
+    """A count of optimizer steps: an int, above 0 (or at least 0 where ``positive=False``)."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or (value <= 0 if positive else value < 0):
+        raise ValueError(f"{schedule}: {argument} must be a whole number of steps {'above' if positive else 'at least'} 0. "
+                         f"Received {argument}={value!r}.")
+    return int(value)
 
 
 class LearningRateSchedule:
@@ -28,10 +50,10 @@ class ExponentialDecay(LearningRateSchedule):
     """The rate shrinks by ``decay_rate`` every ``decay_steps`` steps (smoothly, or in stairs)."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
-        if not decay_steps > 0:
-            raise ValueError(f"ExponentialDecay: decay_steps must be positive. Received decay_steps={decay_steps!r}.")
-        self.initial_learning_rate, self.decay_steps = float(initial_learning_rate), int(decay_steps)
-        self.decay_rate, self.staircase = float(decay_rate), bool(staircase)
+        self.initial_learning_rate = check_rate("ExponentialDecay", "initial_learning_rate", initial_learning_rate)
+        self.decay_steps = check_steps("ExponentialDecay", "decay_steps", decay_steps)
+        self.decay_rate = check_rate("ExponentialDecay", "decay_rate", decay_rate)
+        self.staircase = bool(staircase)
 
     def __call__(self, step):
         progress = step / self.decay_steps
@@ -46,8 +68,13 @@ class CosineDecay(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, warmup_target=None, warmup_steps=0):
-        self.initial_learning_rate, self.decay_steps = float(initial_learning_rate), int(decay_steps)
-        self.alpha, self.warmup_target, self.warmup_steps = float(alpha), warmup_target, int(warmup_steps)
+        self.initial_learning_rate = check_rate("CosineDecay", "initial_learning_rate", initial_learning_rate,
+                                                positive=warmup_target is None)   # a warm-up may start at 0
+        self.decay_steps = check_steps("CosineDecay", "decay_steps", decay_steps)
+        self.alpha = check_rate("CosineDecay", "alpha", alpha, positive=False)
+        self.warmup_target = None if warmup_target is None else check_rate("CosineDecay", "warmup_target",
+                                                                            warmup_target)
+        self.warmup_steps = check_steps("CosineDecay", "warmup_steps", warmup_steps, positive=False)
 
     def __call__(self, step):
         start = self.initial_learning_rate
@@ -66,7 +93,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         if len(values) != len(boundaries) + 1:
             raise ValueError(f"PiecewiseConstantDecay: values must have one entry more than boundaries. "
                              f"Received {len(boundaries)} boundaries and {len(values)} values.")
-        self.boundaries, self.values = [int(b) for b in boundaries], [float(v) for v in values]
+        self.boundaries = [check_steps("PiecewiseConstantDecay", "boundaries", b, positive=False) for b in boundaries]
+        self.values = [check_rate("PiecewiseConstantDecay", "values", v) for v in values]
 
     def __call__(self, step):
         return self.values[sum(step > b for b in self.boundaries)]

@@ -10,9 +10,10 @@ import pytest
 
 import minicnn
 from minicnn import Sequential, losses, optimizers
-from minicnn.callbacks import EarlyStopping
-from minicnn.layers import (AveragePooling2D, Conv2D, Dense, Dropout, Flatten, MaxPooling2D,
-                            ZeroPadding2D)
+from minicnn import schedules
+from minicnn.callbacks import EarlyStopping, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau
+from minicnn.layers import (AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten,
+                            MaxPooling2D, RandomRotation, Rescaling, Reshape, ZeroPadding2D)
 
 pytestmark = pytest.mark.usefixtures("each_backend")
 
@@ -210,6 +211,14 @@ def test_conv_on_flat_input():
     (lambda: ZeroPadding2D((1, 2, 3)), re.escape("padding=(1, 2, 3)")),
     (lambda: Dense(0), "units=0"),
     (lambda: Dense(2.5), "units=2.5"),
+    # Strings and odd shapes are refused where they arrive, not in the first forward pass.
+    (lambda: BatchNormalization(momentum="0.9"), "momentum='0.9' \\(str\\)"),
+    (lambda: BatchNormalization(epsilon=0), re.escape("epsilon must be a number in (0, inf]")),
+    (lambda: Dropout("0.5"), "rate='0.5'"),
+    (lambda: Rescaling("1/255"), "scale='1/255'"),
+    (lambda: Reshape((0, -1)), re.escape("target_shape=(0, -1)")),
+    (lambda: Reshape((-1, -1)), re.escape("one of them may be -1")),
+    (lambda: RandomRotation("0.1"), "factor='0.1'"),
 ])
 def test_bad_layer_arguments(make, message):
     with pytest.raises(ValueError, match=message):
@@ -222,6 +231,13 @@ def test_bad_layer_arguments(make, message):
     (lambda: optimizers.SGD(momentum=1.5), "momentum=1.5"),
     (lambda: EarlyStopping(mode="maximum"), "mode='maximum'"),
     (lambda: minicnn.set_floatx("float16"), "float16"),
+    # A schedule is checked when it is made (Keras refuses decay_steps=0 there too), not in fit.
+    (lambda: schedules.ExponentialDecay(-0.5, 10, 0.9), "initial_learning_rate=-0.5"),
+    (lambda: schedules.ExponentialDecay(0.1, 10, -0.9), "decay_rate=-0.9"),
+    (lambda: schedules.CosineDecay(1e-3, 0), "decay_steps=0"),
+    (lambda: schedules.PiecewiseConstantDecay([10], [0.1, -0.01]), "values=-0.01"),
+    (lambda: ReduceLROnPlateau(factor=1.5), re.escape("factor=1.5")),
+    (lambda: ReduceLROnPlateau(factor=-0.1), re.escape("factor=-0.1")),
 ])
 def test_bad_training_arguments(make, message):
     with pytest.raises(ValueError, match=message):
@@ -275,3 +291,49 @@ def test_unknown_names_in_get():
         losses.get("hinge")
     with pytest.raises(ValueError, match="Unknown optimizer 'nadam'"):
         optimizers.get("nadam")
+
+
+# ---------------------------------------------------------------- layer arguments that are fine
+def test_numpy_scalars_are_numbers():
+    """``np.float32(0.1)`` is what a NumPy computation hands over; Keras takes it, so does minicnn."""
+    layer = RandomRotation(np.float32(0.1))
+    assert layer.get_config()["factor"] == pytest.approx((-0.1, 0.1))
+    assert BatchNormalization(momentum=np.float64(0.9)).momentum == 0.9
+
+
+# ---------------------------------------------------------------- callbacks and schedules in fit
+def test_a_callback_never_replaces_a_schedule_silently():
+    for callback in (ReduceLROnPlateau(monitor="loss"), LearningRateScheduler(lambda epoch, lr: lr)):
+        model = mnist_model()
+        model.compile(optimizer=optimizers.SGD(schedules.ExponentialDecay(0.1, 10, 0.9)),
+                      loss="sparse_categorical_crossentropy")
+        with pytest.raises(TypeError, match=f"{type(callback).__name__} sets the learning rate.*schedule"):
+            model.fit(images(), LABELS, epochs=1, verbose=0, callbacks=[callback])
+        assert model.optimizer.iterations == 0                # refused before the first batch
+
+
+def test_reduce_lr_on_plateau_with_factor_zero_sets_the_rate_to_zero():
+    """Keras allows factor=0: the rate drops to 0 (and training stands still) at the first plateau."""
+    model = mnist_model()
+    model.compile(optimizer=optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
+    model.fit(images(), LABELS, epochs=2, verbose=0, callbacks=[ReduceLROnPlateau("loss", factor=0, patience=0,
+                                                                                   min_delta=1e9)])
+    assert model.optimizer.learning_rate == 0
+
+
+def test_a_schedule_function_keeps_its_own_error():
+    """A TypeError inside the user's function is theirs, not "missing argument 'lr'"."""
+    def schedule(epoch, lr):
+        return lr * "0.5"                                     # the user's bug
+    with pytest.raises(TypeError, match="can't multiply sequence"):
+        mnist_model().fit(images(), LABELS, epochs=1, verbose=0, callbacks=[LearningRateScheduler(schedule)])
+    # The one-argument form of older Keras still works.
+    model = mnist_model()
+    model.fit(images(), LABELS, epochs=1, verbose=0, callbacks=[LearningRateScheduler(lambda epoch: 0.02)])
+    assert model.optimizer.learning_rate == 0.02
+
+
+def test_checkpoint_naming_a_missing_log_says_what_to_do(tmp_path):
+    with pytest.raises(KeyError, match="'val_loss'.*Give fit validation data"):
+        mnist_model().fit(images(), LABELS, epochs=1, verbose=0,
+                          callbacks=[ModelCheckpoint(str(tmp_path / "m-{val_loss:.2f}.minicnn"))])

@@ -14,6 +14,8 @@ is its adjoint: a flip flips the gradient back; the resampling layers
 (``image_transform.py``) send each output pixel's gradient to the input pixels
 it was interpolated from, with the same weights.
 """
+import numbers
+
 import numpy as np
 
 from .base import Layer
@@ -80,8 +82,13 @@ class RandomFlip(Augmentation):
 
 def factor_range(layer_name, argument, factor):
     """Keras's factors: ``f`` means [-|f|, |f|], ``(low, high)`` that range; each within [-1, 1]."""
-    low, high = (-abs(factor), abs(factor)) if isinstance(factor, (int, float)) else sorted(factor)
-    if not -1 <= low <= high <= 1:
+    if isinstance(factor, numbers.Real):                       # np.float32(0.1) too
+        low, high = -abs(factor), abs(factor)
+    elif isinstance(factor, (tuple, list)) and len(factor) == 2 and all(isinstance(f, numbers.Real) for f in factor):
+        low, high = sorted(factor)
+    else:
+        low, high = None, None
+    if low is None or not -1 <= low <= high <= 1:
         raise ValueError(f"{layer_name}: {argument} must be a fraction in [-1, 1] or a pair of them. "
                          f"Received {argument}={factor!r}.")
     return float(low), float(high)

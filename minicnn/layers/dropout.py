@@ -20,6 +20,8 @@ The fast backend (``minicnn/fast/dropout.py``) draws its masks another way
 backends drop *different* units for the same seed; each is reproducible, and
 given the same mask both compute the same numbers.
 """
+import numbers
+
 from .base import Layer
 
 
@@ -43,7 +45,7 @@ class Dropout(Layer):
 
     def __init__(self, rate, **kwargs):
         super().__init__(**kwargs)
-        if not 0 <= rate < 1:
+        if not isinstance(rate, numbers.Real) or isinstance(rate, bool) or not 0 <= rate < 1:
             raise ValueError(f"Dropout: rate is the fraction of units dropped and must be in [0, 1). "
                              f"Received rate={rate!r}.")
         self.rate = float(rate)

@@ -38,6 +38,7 @@ import numpy as np
 
 from .. import backend
 from .base import Layer
+from .shapes import check_number
 
 
 def batch_moments(x):
@@ -76,10 +77,9 @@ class BatchNormalization(Layer):
         if axis not in (-1, 3, 1):
             raise ValueError(f"BatchNormalization: minicnn normalises the channels, the last axis. "
                              f"Received axis={axis!r}; use axis=-1.")
-        if not 0 <= momentum <= 1 or not epsilon > 0:
-            raise ValueError(f"BatchNormalization: momentum must be in [0, 1] and epsilon positive. "
-                             f"Received momentum={momentum!r}, epsilon={epsilon!r}.")
-        self.axis, self.momentum, self.epsilon = axis, float(momentum), float(epsilon)
+        self.axis = axis
+        self.momentum = check_number("BatchNormalization", "momentum", momentum, 0, 1)
+        self.epsilon = check_number("BatchNormalization", "epsilon", epsilon, 0, low_included=False)
         self.center, self.scale = bool(center), bool(scale)
 
     def build(self, input_shape):

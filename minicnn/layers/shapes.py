@@ -7,7 +7,23 @@ Along one axis, a window of size ``window`` moved by ``stride`` over ``size`` ce
 
 Errors quote what was received and say what to do, as Keras's do.
 """
+import numbers
+
 import numpy as np
+
+
+def check_number(layer_name, argument, value, low=-np.inf, high=np.inf, low_included=True):
+    """``value`` as a float if it is a real number in [low, high] (NumPy scalars too), or say what is wrong.
+
+    ``low_included=False`` asks for more than ``low`` (an epsilon must be positive). A string such as
+    ``"0.9"`` or a bool is refused rather than converted: it is almost always a slip.
+    """
+    is_real = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    if not is_real or not (low <= value if low_included else low < value) or not value <= high:
+        bounds = f" in {'[' if low_included else '('}{low}, {high}]"
+        raise ValueError(f"{layer_name}: {argument} must be a number{bounds}. Received {argument}={value!r} "
+                         f"({type(value).__name__}).")
+    return float(value)
 
 
 def check_positive_ints(layer_name, argument, value, length=2):
