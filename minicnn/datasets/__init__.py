@@ -20,7 +20,8 @@ __getattr__, __dir__ = attach(__name__, __path__, {
     "CLASS_NAMES": "fashion", "load_fashion_mnist": "fashion", "load_files": "fashion",
     "to_categorical": "fashion", "to_model_input": "fashion", "to_unit_range": "fashion", "as_unit_images": "fashion",
     "DataNotFoundError": "files", "find_files": "files", "locate_data": "files",
-    "read_idx": "idx", "write_idx": "idx", "load_sample": "sample"})
+    "read_idx": "idx", "write_idx": "idx", "load_sample": "sample",
+    "image_dataset_from_directory": "folder"})
 
-__all__ = ["as_unit_images", "CLASS_NAMES", "DataNotFoundError", "find_files", "load_fashion_mnist", "load_files", "load_sample",
+__all__ = ["as_unit_images", "CLASS_NAMES", "DataNotFoundError", "find_files", "image_dataset_from_directory", "load_fashion_mnist", "load_files", "load_sample",
            "locate_data", "read_idx", "to_categorical", "to_model_input", "to_unit_range", "write_idx"]
