@@ -11,10 +11,12 @@ import json
 import math
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -36,8 +38,8 @@ def minicnn(*args, timeout=300, **kwargs):
                           text=True, timeout=timeout, **kwargs)
 
 
-def train_sample(out, *args):
-    return minicnn("train", "--sample", "--seed", SEED, "--verbose", 0, "--out", out, *args)
+def train_sample(out, *args, **kwargs):
+    return minicnn("train", "--sample", "--seed", SEED, "--verbose", 0, "--out", out, *args, **kwargs)
 
 
 def assert_clean_failure(result, code):
@@ -127,14 +129,21 @@ def test_the_final_model_is_the_last_checkpoint(run):
 
 # ----------------------------------------------------------------------------- resume
 def test_resume_ends_with_the_weights_of_an_uninterrupted_run(run, tmp_path):
+    """A run folder resumes from wherever it is: here a copy, resumed from another working
+    directory, of a run started with a relative --out whose original has since moved."""
+    (tmp_path / "first").mkdir()
+    assert train_sample("runs/a", "--epochs", 1, cwd=tmp_path / "first").returncode == 0
+    original = tmp_path / "first" / "runs" / "a"
     out = tmp_path / "resumed"
-    assert train_sample(out, "--epochs", 1).returncode == 0
-    assert load_model(out / "checkpoint.minicnn").epochs_completed == 1
-    result = minicnn("train", "--out", out, "--resume", "--epochs", 2, "--verbose", 0)
+    shutil.copytree(original, out)
+    moved = shutil.move(original, tmp_path / "moved")
+    result = minicnn("train", "--out", out.relative_to(tmp_path), "--resume", "--epochs", 2, "--verbose", 0,
+                     cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     straight, resumed = load_model(run / "model.minicnn"), load_model(out / "model.minicnn")
     assert resumed.epochs_completed == 2
     assert all(np.array_equal(a, b) for a, b in zip(straight.get_weights(), resumed.get_weights()))
+    assert load_model(Path(moved) / "checkpoint.minicnn").epochs_completed == 1   # the original is untouched
     # The history is carried over, so the curves show both epochs.
     assert json.loads((out / "history.json").read_text())["loss"] == \
         json.loads((run / "history.json").read_text())["loss"]

@@ -76,6 +76,9 @@ def resumed_config(out, **given):
         raise RunError(f"Nothing to resume in {out}: it lacks {CHECKPOINT} or {CONFIG_FILE}. "
                        "Start a new run without --resume.")
     config = json.loads(path.read_text())
+    # The run is where it is now: a copied or moved folder, or a relative path given from another
+    # working directory, resumes itself and never the folder it was first written to.
+    config["out"] = str(out)
     for key, value in given.items():
         if value is None or value is False:
             continue
