@@ -21,6 +21,7 @@ import numpy as np
 from . import schedules
 from .layers import (BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, MaxPooling2D,
                      RandomFlip, ZeroPadding2D)
+from .io.archive import explained
 from .losses import SparseCategoricalCrossentropy
 from .model import Sequential
 from .optimizers import Adam
@@ -172,6 +173,9 @@ def load_pretrained(name):
     the test metrics of exactly these weights). The optimizer starts afresh: no state ships.
     """
     model = get(name)()
-    with np.load(_shipped_file(name, ".npz")) as stored:
-        model.set_weights([stored[key] for key in sorted(stored.files)])
+    path = _shipped_file(name, ".npz")
+    with explained(path, "the shipped weights are damaged", "Reinstall minicnn (pip install --force-reinstall "
+                   "minicnn) or, from a clone, restore the file with git."):
+        with np.load(path, allow_pickle=False) as stored:
+            model.set_weights([stored[key] for key in sorted(stored.files)])
     return model

@@ -219,6 +219,26 @@ def test_missing_or_damaged_model_file_for_evaluate(tmp_path):
     assert "damaged.minicnn" in result.stderr
 
 
+def test_command_line_mistakes_end_in_one_error_line(run, tmp_path):
+    result = minicnn("train", "--sample", "--seed", "-1", "--out", tmp_path / "negative-seed")
+    assert_clean_failure(result, 2)
+    assert "--seed" in result.stderr and "'-1'" in result.stderr
+    damaged = tmp_path / "damaged"
+    shutil.copytree(run, damaged)
+    (damaged / "history.json").write_text('{"loss": [0.5, ')           # cut off mid-write by hand
+    result = minicnn("summary", damaged)
+    assert_clean_failure(result, 1)
+    assert "history.json is damaged" in result.stderr
+    (damaged / "config.json").write_text("{not json")
+    result = minicnn("train", "--out", damaged, "--resume")
+    assert_clean_failure(result, 1)
+    assert "config.json is damaged" in result.stderr
+    (tmp_path / "a-file").write_text("")
+    result = minicnn("tutorials", tmp_path / "a-file" / "course")      # a folder cannot go inside a file
+    assert_clean_failure(result, 1)
+    assert "a-file" in result.stderr
+
+
 # ----------------------------------------------------------------------------- other commands
 def test_evaluate_scores_a_saved_model_like_training_did(run, tmp_path):
     out = tmp_path / "evaluation"

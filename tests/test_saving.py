@@ -241,6 +241,28 @@ def test_a_save_that_fails_midway_leaves_the_old_file(tmp_path, monkeypatch):
     assert all(np.array_equal(a, b) for a, b in zip(old_weights, load_model(path).get_weights()))
 
 
+def test_a_read_only_file_or_a_folder_is_never_replaced(tmp_path):
+    model = small_model()
+    path = model.save(tmp_path / "kept")
+    before = (tmp_path / "kept.minicnn").read_bytes()
+    os.chmod(path, 0o444)                       # rename would replace it, even for root; minicnn refuses
+    with pytest.raises(PermissionError, match="read-only.*chmod u\\+w"):
+        model.save(path)
+    assert (tmp_path / "kept.minicnn").read_bytes() == before
+    (tmp_path / "folder.minicnn").mkdir()
+    with pytest.raises(IsADirectoryError, match="folder"):
+        model.save(tmp_path / "folder.minicnn")
+    assert sorted(os.listdir(tmp_path)) == ["folder.minicnn", "kept.minicnn"]   # no temp file left
+
+
+def test_damaged_shipped_weights_name_their_file(tmp_path, monkeypatch):
+    from minicnn import zoo
+    (tmp_path / "dropout_cnn.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    monkeypatch.setattr(zoo, "PRETRAINED_DIR", tmp_path)
+    with pytest.raises(ModelFileError, match="dropout_cnn.npz: the shipped weights are damaged.*Reinstall"):
+        zoo.load_pretrained("dropout_cnn")
+
+
 # ----------------------------------------------------------------------------- refusals
 def test_the_canary_really_fires(tmp_path):
     """Sanity check for the refusal tests: unpickling a Canary does create its file."""

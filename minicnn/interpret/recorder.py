@@ -29,13 +29,12 @@ activations come from one forward pass over the small fixed probe batch at the
 end of each epoch (``model.forward(probe, return_outputs=True)``), so the
 recorder works the same on both backends and costs a few percent of an epoch.
 """
-import json
 import os
 
 import numpy as np
 
 from ..callbacks import Callback
-from ..io.atomic import write_json
+from ..io.atomic import read_json, write_json
 from ..layers.activations import ActivationLayer, ReLU
 
 RECORDER_FILE = "recorder.json"     # its name in a run folder
@@ -89,8 +88,7 @@ class TrainingRecorder(Callback):
         """A recorder writing ``path``; a run resumed after ``epochs_done`` epochs keeps their records."""
         previous = None
         if epochs_done and os.path.isfile(path):
-            with open(path, encoding="utf-8") as f:
-                previous = truncated(json.load(f), epochs_done)
+            previous = truncated(read_json(path), epochs_done)
         return cls(probe, previous=previous, path=path)
 
     def on_epoch_begin(self, epoch, logs=None):

@@ -24,6 +24,7 @@ then stay next to the target; nothing in minicnn ever reads such files.
 import contextlib
 import json
 import os
+import stat
 import tempfile
 
 FILE_MODE = 0o644      # mkstemp makes owner-only files; what minicnn writes is meant for sharing
@@ -35,6 +36,12 @@ def replacing(path):
     written there replaces ``path`` atomically (steps 2-4 above). Returns nothing."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise IsADirectoryError(21, "Is a folder, not a file name; add a file name to the path", path)
+    if os.path.exists(path) and not os.stat(path).st_mode & stat.S_IWUSR:
+        # A rename would replace it anyway (even for root): honour the read-only mark instead.
+        raise PermissionError(13, "The file is read-only; make it writable (chmod u+w) or choose another name",
+                              path)
     descriptor, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     os.close(descriptor)
     try:
@@ -73,3 +80,17 @@ def write_text(path, text):
 def write_json(path, data):
     """Write ``data`` as indented JSON to ``path`` atomically; returns ``path``."""
     return write_text(path, json.dumps(data, indent=2))
+
+
+class DamagedFileError(ValueError):
+    """A file minicnn wrote earlier that no longer reads as it should; the message names it."""
+
+
+def read_json(path):
+    """The data in the JSON file ``path``; a damaged file raises DamagedFileError naming it."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            return json.load(file)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise DamagedFileError(f"{path} is damaged: it is not valid JSON ({err}). Restore it from a copy, "
+                               f"or delete the folder and start again.") from None

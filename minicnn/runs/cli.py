@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .. import zoo
 from ..course import notebooks
+from ..io.atomic import DamagedFileError
 from ..io.model_file import ModelFileError
 from . import inspect_commands, pipeline
 
@@ -63,6 +64,13 @@ def positive_int(text):
     return int(text)
 
 
+def seed_number(text):
+    """argparse type for --seed: a whole number from 0 to 2**32 - 1, as NumPy's generators take."""
+    if not text.isdigit() or int(text) >= 2**32:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {2**32 - 1}, received {text!r}")
+    return int(text)
+
+
 def fraction(text):
     """argparse type for --validation-split: a number in [0, 1)."""
     try:
@@ -92,7 +100,7 @@ def add_train_parser(sub):
                        help="train up to this epoch (default: the model's recipe)")
     train.add_argument("--batch-size", type=positive_int, metavar="N",
                        help="images per step (default: the model's recipe)")
-    train.add_argument("--seed", type=int, metavar="N", help="seed for the starting weights, "
+    train.add_argument("--seed", type=seed_number, metavar="N", help="seed for the starting weights, "
                        "shuffling and dropout (default: a random one, recorded in config.json)")
     train.add_argument("--validation-split", type=fraction, metavar="F",
                        help="hold out this fraction of the training images (the last ones) "
@@ -237,11 +245,11 @@ def main(argv=None):
         return 130
     except KeyboardInterrupt:
         return _fail("interrupted.", 130)
-    except FileNotFoundError as err:  # includes the loader's DataNotFoundError
+    except OSError as err:  # a missing file (the loader's DataNotFoundError too), a read-only folder, ...
         return _fail(err.strerror and f"{err.strerror}: {err.filename}" or str(err), 1)
     except pipeline.RunError as err:
         return _fail(str(err), 2)
-    except ModelFileError as err:  # a damaged or foreign .minicnn file
+    except (ModelFileError, DamagedFileError) as err:  # a damaged or foreign file
         return _fail(str(err), 1)
     finally:
         warnings.formatwarning = formatwarning

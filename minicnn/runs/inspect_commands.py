@@ -8,11 +8,11 @@ or a run folder (its ``model.minicnn``); the run folder's ``history.json`` and
 ``recorder.json`` add the training curves and the per-layer health.
 """
 import argparse
-import json
 from pathlib import Path
 
 from ..datasets.fashion import CLASS_NAMES, to_model_input
 from ..interpret.recorder import RECORDER_FILE
+from ..io.atomic import read_json
 from ..io.model_loader import load_model
 from . import pipeline
 
@@ -48,7 +48,7 @@ def model_and_run_files(path):
     if not path.is_file():
         raise pipeline.RunError(f"No model file at {path}. Pass a .minicnn file or a run folder, "
                                 "e.g. runs/dropout_cnn-.../model.minicnn.")
-    found = [json.loads(f.read_text()) if f.is_file() else None
+    found = [read_json(f) if f.is_file() else None
              for f in (path.parent / pipeline.HISTORY_FILE, path.parent / RECORDER_FILE)]
     return (load_model(path), *found), path
 

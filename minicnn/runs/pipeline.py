@@ -18,7 +18,6 @@ finished epoch. Starting ``fit`` again at ``initial_epoch`` with the saved seed
 replays the same arithmetic. A half-finished epoch is never saved: its
 weights could not be continued exactly.
 """
-import json
 import time
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from ..datasets.fashion import load_files, to_categorical, to_model_input
 from ..datasets.files import locate_data
 from ..datasets.sample import SAMPLE_PATH, load_sample
 from ..interpret.recorder import PROBE_IMAGES, RECORDER_FILE, TrainingRecorder
-from ..io.atomic import write_json
+from ..io.atomic import read_json, write_json
 from ..io.model_loader import load_model
 from ..losses import SparseCategoricalCrossentropy
 
@@ -75,7 +74,7 @@ def resumed_config(out, **given):
     if not (Path(out) / CHECKPOINT).is_file() or not path.is_file():
         raise RunError(f"Nothing to resume in {out}: it lacks {CHECKPOINT} or {CONFIG_FILE}. "
                        "Start a new run without --resume.")
-    config = json.loads(path.read_text())
+    config = read_json(path)
     # The run is where it is now: a copied or moved folder, or a relative path given from another
     # working directory, resumes itself and never the folder it was first written to.
     config["out"] = str(out)
@@ -173,7 +172,7 @@ def start_model(config, resume):
         return zoo.get(config["model"])(), {}
     model = load_model(out / CHECKPOINT)
     history_path = out / HISTORY_FILE
-    history = json.loads(history_path.read_text()) if history_path.is_file() else {}
+    history = read_json(history_path) if history_path.is_file() else {}
     # history.json is written just before the checkpoint: it may hold one epoch more.
     return model, {key: values[:model.epochs_completed] for key, values in history.items()}
 
