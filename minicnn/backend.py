@@ -19,6 +19,7 @@ Choose with ``minicnn.set_backend("numpy")`` or the environment variable
 ``MINICNN_BACKEND=numpy`` (read at import). Every model, built, loaded or new,
 uses the backend in force at its next forward pass.
 """
+import contextlib
 import importlib.util
 import os
 import warnings
@@ -59,6 +60,20 @@ def set_random_seed(seed):
 def init_rng():
     """The generator that layers draw initial weights from."""
     return _INIT_RNG
+
+
+@contextlib.contextmanager
+def drawing_weights_from(generator):
+    """Layers built inside the block draw their initial weights from ``generator``; afterwards the
+    generator in use before, in the state it had, is back (the model loader counts every draw)."""
+    global _INIT_RNG
+    previous, state = _INIT_RNG, _INIT_RNG.bit_generator.state
+    _INIT_RNG = generator
+    try:
+        yield
+    finally:
+        _INIT_RNG = previous
+        previous.bit_generator.state = state
 
 
 def _checked_backend(name, source):

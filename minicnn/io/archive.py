@@ -123,6 +123,14 @@ def read_array(archive, info, shape, dtype, path):
         kind = " (a Python pickle, which minicnn never loads)" if raw.startswith(b"\x80") else ""
         raise ModelFileError(f"{path}: member {info.filename!r} is not a NumPy .npy array{kind}.")
     buffer = io.BytesIO(raw)
+    read_header = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    header = read_header.get(np.lib.format.read_magic(buffer))
+    if header is None or header(buffer)[1]:
+        # minicnn writes C-ordered .npy version 1.0 only; a header edited to say fortran_order would
+        # make np.load read the same bytes in another order: scrambled weights, no error.
+        raise ModelFileError(f"{path}: member {info.filename!r} has a .npy header minicnn never writes "
+                             f"(another version, or fortran_order: True); the file is not trusted.")
+    buffer.seek(0)
     array = np.load(buffer, allow_pickle=False)
     if array.shape != shape or array.dtype != np.dtype(dtype) or buffer.tell() != len(raw):
         raise ModelFileError(f"{path}: member {info.filename!r} holds a {array.dtype} array of shape "

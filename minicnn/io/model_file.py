@@ -60,9 +60,9 @@ module needs only what a model *has* (layers, weights, optimizer, loss), never t
 
 Limits, honestly: a process killed *during* a save cannot delete its
 temporary file (see :mod:`minicnn.io.atomic`). The architecture in ``model.json`` is built
-before the arrays are compared with it, so a crafted file can make the loader
-allocate a large model; absurd sizes fail at once with a ``ModelFileError``.
-Loading switches the global float type while it builds, so do not load
+before the arrays are compared with it, but never larger than the file: every kernel
+is counted against the file's size before its memory is taken (arrays are stored
+uncompressed, so a genuine file always holds its weights). Loading switches the global float type while it builds, so do not load
 models from several threads at once.
 """
 import json
@@ -101,6 +101,16 @@ def save_model(model, path):
         raise ValueError("save_model: the model is not built yet, so it has no weights to save. "
                          "Pass input_shape=(28, 28, 1) to Sequential, or call the model on data first.")
     path = os.fspath(path)
+    if not os.path.basename(path):
+        raise ValueError(f"save_model: {path!r} names a folder, not a file. Give a file name, "
+                         f"e.g. {os.path.join(path, 'model' + EXTENSION)!r}.")
+    mixed = sorted({f"{layer.name} ({array.dtype})" for layer in model.layers for array in layer.weights
+                    if array.dtype != np.dtype(model.dtype)})
+    if mixed:
+        # load_model rebuilds every layer in the model's one float type, so such a file could not be read.
+        raise ValueError(f"save_model: the model computes in {np.dtype(model.dtype)} but these layers hold "
+                         f"weights of another type: {', '.join(mixed)}. A layer takes the float type in force "
+                         f"when it is built: build the whole model under one minicnn.set_floatx(...).")
     if not os.path.splitext(path)[1]:
         path += EXTENSION
     if os.path.isdir(path):

@@ -12,6 +12,8 @@ import json
 import os
 import zipfile
 
+import numpy as np
+
 from .. import backend
 from ..model import Sequential
 from .archive import ModelFileError, check_member_names, explained, member_table, read_array, refuse_other_formats
@@ -79,21 +81,44 @@ def _read_meta(archive, infos, path):
     return meta
 
 
-@contextlib.contextmanager
-def _building_in(dtype):
-    """Build layers in ``dtype`` without touching the caller's float type or weight-init stream.
+class WeightBudget:
+    """Stands in for the weight-init generator while a file's architecture is built.
 
-    Building draws random initial weights (about to be overwritten); putting the
-    generator's state back means loading a model never changes which weights
+    Every kernel a layer asks for is counted against what the file can hold *before*
+    its memory is taken: a file of a few kB that describes a Dense layer of 40 million
+    units is refused at once instead of filling the machine's memory. (Arrays are stored
+    uncompressed, so a genuine file is at least as large as its weights.)
+    """
+
+    def __init__(self, values, path):
+        self.values, self.path = values, path
+        self.bit_generator = np.random.default_rng(0).bit_generator    # the draws are overwritten anyway
+
+    def uniform(self, low, high, size):
+        self.values -= int(np.prod(size, dtype=np.float64))
+        if self.values < 0:
+            raise ModelFileError(f"{self.path}: the architecture in model.json needs more weights than the "
+                                 f"file holds (a weight of shape {tuple(size)} among them); the file is not "
+                                 f"trusted and nothing was built.")
+        return np.random.default_rng(0).uniform(low, high, size=size)
+
+
+@contextlib.contextmanager
+def _building_in(dtype, path):
+    """Build layers in ``dtype`` without touching the caller's float type or weight-init stream,
+    drawing at most as many initial weights as the file at ``path`` could hold.
+
+    Building draws random initial weights (about to be overwritten); leaving the caller's
+    generator alone means loading a model never changes which weights
     ``set_random_seed(s)`` gives the next model built.
     """
-    old_floatx, rng_state = backend.floatx(), backend.init_rng().bit_generator.state
+    old_floatx = backend.floatx()
     backend.set_floatx(dtype)
     try:
-        yield
+        with backend.drawing_weights_from(WeightBudget(os.path.getsize(path) // np.dtype(dtype).itemsize, path)):
+            yield
     finally:
         backend.set_floatx(old_floatx)
-        backend.init_rng().bit_generator.state = rng_state
 
 
 def _rebuild(meta, path):
@@ -102,7 +127,7 @@ def _rebuild(meta, path):
     dtype = meta.get("dtype")
     if dtype not in DTYPES:
         raise ModelFileError(f"{path}: dtype must be one of {DTYPES}. Received {dtype!r}.")
-    with explained(path, "model.json holds an architecture minicnn cannot build"), _building_in(dtype):
+    with explained(path, "model.json holds an architecture minicnn cannot build"), _building_in(dtype, path):
         model = Sequential.from_config(meta["architecture"])
     if not model.built:
         raise ModelFileError(f"{path}: the architecture has no input_shape, so it has no weights.")
