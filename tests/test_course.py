@@ -94,6 +94,7 @@ def test_tutorials_command_copies_the_notebooks(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "course" / "00_start_here.ipynb").is_file()
     assert (tmp_path / "course" / "solutions" / "nb00.py").is_file()
+    assert (tmp_path / "course" / "solutions" / "tasks" / "conv.py").is_file()
     again = subprocess.run([sys.executable, "-m", "minicnn", "tutorials", str(tmp_path / "course")],
                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert again.returncode == 2 and "--overwrite" in again.stderr
@@ -122,4 +123,5 @@ def test_a_wheel_carries_the_notebooks_and_the_weights(tmp_path):
     share = [name for name in names if "/data/share/minicnn/tutorials/" in name]
     assert any(name.endswith("/00_start_here.ipynb") for name in share)
     assert any(name.endswith("/solutions/nb00.py") for name in share)
+    assert any(name.endswith("/solutions/tasks/conv.py") for name in share)
     assert "minicnn/pretrained/gap_cnn.npz" in names and "minicnn/course/checkers/nb00.py" in names

@@ -14,7 +14,7 @@ import sysconfig
 from pathlib import Path
 
 SHARE = Path("share") / "minicnn" / "tutorials"
-COPIED = ["*.ipynb", "README.md", "solutions/*.py"]
+COPIED = ["*.ipynb", "README.md", "solutions/*.py", "solutions/tasks/*.py"]
 
 
 def candidates():
