@@ -1,4 +1,5 @@
-"""Tests for minicnn.datasets: IDX reading, the search order, downloads, checksums, CLI, sample.
+"""Tests for minicnn.datasets: IDX reading, the search order, downloads (Fashion-MNIST, MNIST,
+CIFAR-10), checksums, CLI, sample.
 
 Fake data sets are a few tiny IDX files written to ``tmp_path``; downloads go
 through a real HTTP server on 127.0.0.1 started by the test (no mocks of urllib).
@@ -6,10 +7,12 @@ through a real HTTP server on 127.0.0.1 started by the test (no mocks of urllib)
 import gzip
 import hashlib
 import http.server
+import io
 import os
 import signal
 import subprocess
 import sys
+import tarfile
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,7 +24,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from minicnn import backend
 from minicnn.datasets import (CLASS_NAMES, DataNotFoundError, load_fashion_mnist, load_sample,
                               read_idx, to_categorical, to_model_input, write_idx)
-from minicnn.datasets import cli, files
+from minicnn.datasets import cifar10, cli, download, files, mnist
+from minicnn.datasets import load_cifar10, load_mnist
 from minicnn.datasets.idx import idx_bytes, parse_idx
 from minicnn.datasets.sample import SAMPLE_PATH
 
@@ -47,6 +51,12 @@ def make_fake_dir(directory, seed=0, n_train=6, n_test=4, gz=True):
 def content_checksums(directory):
     """The checksum table that the fake files in ``directory`` pass."""
     return {name: files.content_sha256(path) for name, path in files.find_files(directory).items()}
+
+
+def archive_hashes(directory):
+    """The download table (``name.gz`` -> hash) that the archives served from ``directory`` pass."""
+    paths = [Path(directory) / f"{name}.gz" for name in NAMES]   # fetched in this order
+    return {path.name: "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}
 
 
 def assert_loaded(result, arrays):
@@ -309,7 +319,7 @@ def test_checksums_table_matches_the_debian_copy():
 # ----------------------------------------------------------------------------- downloads
 def test_download_through_a_real_http_server(places, server):
     wanted = make_fake_dir(server.root)
-    table = content_checksums(server.root)
+    table = archive_hashes(server.root)
     result = load_fashion_mnist(base_url=server.url, checksums=table)
     assert_loaded(result, wanted)
     assert sorted(os.listdir(places.cache)) == sorted(f"{n}.gz" for n in NAMES)
@@ -320,9 +330,9 @@ def test_download_through_a_real_http_server(places, server):
 
 def test_interrupted_download_leaves_nothing_half_written(places, server):
     make_fake_dir(server.root)
-    table = content_checksums(server.root)
+    table = archive_hashes(server.root)
     server.cut.add("t10k-images-idx3-ubyte.gz")  # the third of the four downloads
-    with pytest.raises(DataNotFoundError, match=r"transfer interrupted after \d+ of \d+ bytes"):
+    with pytest.raises(DataNotFoundError, match="t10k-images-idx3-ubyte.gz.*IncompleteRead"):
         load_fashion_mnist(base_url=server.url, checksums=table)
     # The two files before it are complete and kept; no partial file of the third.
     assert sorted(os.listdir(places.cache)) == ["train-images-idx3-ubyte.gz",
@@ -334,16 +344,16 @@ def test_interrupted_download_leaves_nothing_half_written(places, server):
 
 def test_download_with_bad_checksum_is_not_kept(places, server):
     make_fake_dir(server.root)
-    table = content_checksums(server.root)
-    table["train-images-idx3-ubyte"] = hashlib.sha256(b"something else").hexdigest()
-    with pytest.raises(DataNotFoundError, match="fails its checksum"):
+    table = archive_hashes(server.root)
+    table["train-images-idx3-ubyte.gz"] = "sha256:" + hashlib.sha256(b"something else").hexdigest()
+    with pytest.raises(DataNotFoundError, match="does not match the known hash"):
         load_fashion_mnist(base_url=server.url, checksums=table)
     assert os.listdir(places.cache) == []
 
 
 def test_mirrors_are_tried_in_order(places, server, monkeypatch):
     wanted = make_fake_dir(server.root)
-    monkeypatch.setattr(files, "CHECKSUMS", content_checksums(server.root))
+    monkeypatch.setattr(files, "ARCHIVE_HASHES", archive_hashes(server.root))
     monkeypatch.setattr(files, "MIRRORS", (server.url + "gone/", server.url))
     assert cli.fetch_data(use_apt=False, verbose=False) == places.cache
     assert server.requests[0] == "/gone/train-images-idx3-ubyte.gz"  # the first mirror: 404
@@ -351,9 +361,92 @@ def test_mirrors_are_tried_in_order(places, server, monkeypatch):
 
 
 def test_missing_file_on_server_names_the_url(places, server):
-    with pytest.raises(DataNotFoundError, match="HTTP Error 404") as info:
-        load_fashion_mnist(base_url=server.url, checksums={})
+    with pytest.raises(DataNotFoundError, match="404") as info:
+        load_fashion_mnist(base_url=server.url)
     assert server.url in str(info.value)
+
+
+# ----------------------------------------------------------------------------- MNIST and CIFAR-10
+def make_cifar_archive(directory, per_batch=2, seed=0):
+    """A cifar-10-binary.tar.gz in the official layout, ``per_batch`` records per file; returns the arrays."""
+    rng = np.random.default_rng(seed)
+    members, splits = {}, {}
+    for split, names in (("train", cifar10.TRAIN_FILES), ("test", cifar10.TEST_FILES)):
+        images = rng.integers(0, 256, (per_batch * len(names), 32, 32, 3), dtype=np.uint8)
+        labels = rng.integers(0, 10, (per_batch * len(names), 1), dtype=np.uint8)
+        splits[split] = (images, labels)
+        for i, name in enumerate(names):
+            part = slice(i * per_batch, (i + 1) * per_batch)
+            planes = images[part].transpose(0, 3, 1, 2).reshape(per_batch, -1)   # R plane, G plane, B plane
+            members[name] = np.hstack([labels[part], planes]).tobytes()
+    path = Path(directory) / cifar10.ARCHIVE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(f"{cifar10.FOLDER}/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return splits
+
+
+def served_registry(server):
+    """The registry a test injects: the loopback server, and the hashes of what it serves."""
+    return {"mirrors": (server.url,), "files": {path.name: "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+                                                for path in sorted(server.root.iterdir())}}
+
+
+@pytest.fixture
+def no_data_env(places, monkeypatch):
+    for variable in (mnist.ENV_VAR, cifar10.ENV_VAR):
+        monkeypatch.delenv(variable, raising=False)
+    return places.cache.parent        # $XDG_CACHE_HOME/minicnn
+
+
+def test_mnist_downloads_idx_files_from_a_loopback_server(no_data_env, server):
+    wanted = make_fake_dir(server.root)
+    registry = served_registry(server)
+    registry["files"] = {f"{name}.gz": registry["files"][f"{name}.gz"] for name in NAMES}
+    assert_loaded(load_mnist(registry=registry, verbose=False), wanted)
+    assert sorted(os.listdir(no_data_env / "mnist")) == sorted(f"{n}.gz" for n in NAMES)
+    assert_loaded(mnist.load_data(), wanted)       # Keras's name; found in the cache, nothing fetched
+    assert len(server.requests) == 4
+
+
+def test_cifar10_downloads_the_binary_archive(no_data_env, server):
+    wanted = make_cifar_archive(server.root)
+    (x_train, y_train), (x_test, y_test) = load_cifar10(registry=served_registry(server), verbose=False)
+    assert x_train.shape == (10, 32, 32, 3) and y_train.shape == (10, 1) and y_train.dtype == np.uint8
+    np.testing.assert_array_equal(x_train, wanted["train"][0])     # planes moved to channels-last
+    np.testing.assert_array_equal(y_test, wanted["test"][1])
+    assert cifar10.load_data()[1][0].shape == (2, 32, 32, 3)       # Keras's name, from the cache
+    assert os.listdir(no_data_env / "cifar10") == [cifar10.ARCHIVE]
+
+
+def test_checksum_mismatch_is_refused_and_nothing_cached(no_data_env, server):
+    make_cifar_archive(server.root)
+    registry = {"mirrors": (server.url,), "files": {cifar10.ARCHIVE: "md5:" + "0" * 32}}
+    with pytest.raises(DataNotFoundError, match="does not match the known hash"):
+        load_cifar10(registry=registry, verbose=False)
+    assert not any((no_data_env / "cifar10").iterdir())
+
+
+def test_truncated_download_and_truncated_archive_are_named(no_data_env, server, tmp_path):
+    make_cifar_archive(server.root)
+    server.cut.add(cifar10.ARCHIVE)
+    with pytest.raises(DataNotFoundError, match=f"{cifar10.ARCHIVE}.*IncompleteRead"):
+        load_cifar10(registry=served_registry(server), verbose=False)
+    assert not any((no_data_env / "cifar10").iterdir())
+    data = (server.root / cifar10.ARCHIVE).read_bytes()
+    (tmp_path / "arg").mkdir()
+    (tmp_path / "arg" / cifar10.ARCHIVE).write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=f"arg/{cifar10.ARCHIVE} is truncated"):
+        load_cifar10(tmp_path / "arg")
+
+
+def test_a_path_without_the_data_is_an_error_not_a_fallback(no_data_env, tmp_path):
+    make_fake_dir(no_data_env / "mnist")                      # the cache holds MNIST ...
+    with pytest.raises(DataNotFoundError, match="typo does not hold mnist"):
+        load_mnist(tmp_path / "typo")                         # ... but the path asked for is not there
 
 
 # ----------------------------------------------------------------------------- command line
@@ -380,7 +473,7 @@ def test_cli_verify_ok_then_fail(places, monkeypatch, capsys):
 
 def test_cli_info_and_fetch(places, server, monkeypatch, capsys):
     make_fake_dir(server.root)
-    monkeypatch.setattr(files, "CHECKSUMS", content_checksums(server.root))
+    monkeypatch.setattr(files, "ARCHIVE_HASHES", archive_hashes(server.root))
     dest = places.arg
     assert cli.main(["fetch", "--path", str(dest), "--base-url", server.url]) == 0
     assert len(files.find_files(dest)) == 4
@@ -388,6 +481,27 @@ def test_cli_info_and_fetch(places, server, monkeypatch, capsys):
     assert cli.main(["info", "--path", str(dest)]) == 0
     out = capsys.readouterr().out
     assert "train: x (6, 28, 28) uint8, y (6,) uint8" in out and "T-shirt/top" in out
+
+
+def test_cli_fetch_verify_info_of_mnist_and_cifar10(no_data_env, server, monkeypatch, capsys, tmp_path):
+    make_fake_dir(server.root)
+    make_cifar_archive(server.root)
+    table = served_registry(server)
+    monkeypatch.setitem(download.REGISTRY, "mnist", {"mirrors": (server.url,), "files": {
+        f"{name}.gz": table["files"][f"{name}.gz"] for name in NAMES}})
+    monkeypatch.setitem(download.REGISTRY, "cifar10", {"mirrors": (server.url,), "files": {
+        cifar10.ARCHIVE: table["files"][cifar10.ARCHIVE]}})
+    assert cli.main(["fetch", "--dataset", "mnist"]) == 0
+    assert cli.main(["fetch", "--dataset", "cifar10", "--path", str(tmp_path / "c")]) == 0
+    assert cli.main(["verify", "--dataset", "mnist"]) == 0
+    assert cli.main(["info", "--dataset", "cifar10", "--path", str(tmp_path / "c")]) == 0
+    out = capsys.readouterr().out
+    assert "OK   train-images-idx3-ubyte.gz" in out and "x (10, 32, 32, 3) uint8, y (10, 1) uint8" in out
+    assert "airplane" in out
+    archive = tmp_path / "c" / cifar10.ARCHIVE
+    archive.write_bytes(archive.read_bytes()[:-10])
+    assert cli.main(["verify", "--dataset", "cifar10", "--path", str(tmp_path / "c")]) == 1
+    assert f"FAIL {cifar10.ARCHIVE}: SHA256" in capsys.readouterr().out
 
 
 def test_cli_info_on_an_incomplete_folder_says_what_is_missing(places, capsys):

@@ -1,4 +1,9 @@
-"""What ``python datasets.py fetch|verify|info`` does; the script itself only calls :func:`main`."""
+"""What ``python datasets.py fetch|verify|info [--dataset NAME]`` does; the script only calls :func:`main`.
+
+Fashion-MNIST (the default) has its own search order (Debian's package included) and
+checks the unzipped content; MNIST and CIFAR-10 are checked against the hashes their
+publishers list for the files as downloaded (:data:`minicnn.datasets.download.REGISTRY`).
+"""
 import argparse
 import hashlib
 import os
@@ -7,9 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import files
+from . import cifar10, download, files, mnist
 from .fashion import CLASS_NAMES, load_files
 from .idx import read_idx
+
+# The other data sets: (module, whether a folder holds the whole data set).
+OTHER_DATA_SETS = {"mnist": (mnist, mnist.is_complete), "cifar10": (cifar10, cifar10.is_complete)}
+DATA_SET_NAMES = ("fashion_mnist", *OTHER_DATA_SETS)
 
 
 def verify_dir(directory, checksums=None, expected_shapes=None):
@@ -100,9 +109,41 @@ def fetch_data(dest=None, base_url=None, use_apt=True, verbose=True):
 
 
 def cmd_fetch(args):
+    if args.dataset in OTHER_DATA_SETS:
+        if args.path:
+            download.fetch(args.dataset, args.path, args.base_url)
+            directory = Path(args.path)
+        else:
+            _, directory = download.locate(args.dataset, OTHER_DATA_SETS[args.dataset][1],
+                                           env_var=OTHER_DATA_SETS[args.dataset][0].ENV_VAR, base_url=args.base_url)
+        print(f"{args.dataset} is in {directory}")
+        return 0
     directory = fetch_data(args.path, args.base_url, use_apt=not args.no_apt)
     print(f"Fashion-MNIST is in {directory}")
     return 0
+
+
+def _other_folder(args):
+    """``(label, folder)`` of MNIST or CIFAR-10: ``--path`` exactly when given, else the search (no download)."""
+    module, is_complete = OTHER_DATA_SETS[args.dataset]
+    return download.locate(args.dataset, is_complete, args.path, module.ENV_VAR, download=False)
+
+
+def verify_downloads(name, folder):
+    """``[(file name, problem or None)]``: each downloaded file of ``name`` in ``folder`` against its published hash."""
+    import pooch
+
+    report = []
+    for filename, known in download.REGISTRY[name]["files"].items():
+        path = Path(folder) / filename
+        algorithm, expected = known.split(":")
+        if not path.is_file():
+            report.append((filename, "missing"))
+        else:
+            received = pooch.file_hash(str(path), alg=algorithm)
+            report.append((filename, None if received == expected else
+                           f"{algorithm.upper()} {received}, expected {expected}: damaged or not the official file"))
+    return report
 
 
 def _where(args):
@@ -114,6 +155,15 @@ def _where(args):
 
 
 def cmd_verify(args):
+    if args.dataset in OTHER_DATA_SETS:
+        label, directory = _other_folder(args)
+        print(f"Checking {directory} ({label})")
+        report = verify_downloads(args.dataset, directory)
+        for filename, problem in report:
+            print(f"  {'OK  ' if problem is None else 'FAIL'} {filename}: {problem or 'the published hash'}")
+        failed = sum(problem is not None for _, problem in report)
+        print(f"All {len(report)} files are good." if not failed else f"{failed} of {len(report)} files failed.")
+        return 1 if failed else 0
     label, directory = _where(args)
     print(f"Checking {directory} ({label})")
     report = verify_dir(directory)
@@ -128,7 +178,13 @@ def cmd_verify(args):
 
 def cmd_info(args):
     from .explore import class_balance, pixel_statistics  # explore pulls in matplotlib
-    if args.sample:
+    names = CLASS_NAMES
+    if args.dataset in OTHER_DATA_SETS:
+        module = OTHER_DATA_SETS[args.dataset][0]
+        label, directory = _other_folder(args)
+        print(f"Reading {directory} ({label})")
+        splits, names = getattr(module, f"load_{args.dataset}")(directory), module.CLASS_NAMES
+    elif args.sample:
         from .sample import SAMPLE_PATH, load_sample
         print(f"Bundled sample: {SAMPLE_PATH}")
         splits = load_sample()
@@ -137,10 +193,10 @@ def cmd_info(args):
         print(f"Reading {directory} ({label})")
         splits = load_files(files.find_files(directory))
     for split, (x, y) in zip(("train", "test"), splits):
-        counts = class_balance(y)
+        counts = class_balance(y, len(names))
         stats = pixel_statistics(x)
         print(f"{split}: x {x.shape} {x.dtype}, y {y.shape} {y.dtype}")
-        print("  class counts: " + ", ".join(f"{n} {c}" for n, c in zip(CLASS_NAMES, counts)))
+        print("  class counts: " + ", ".join(f"{n} {c}" for n, c in zip(names, counts)))
         print(f"  pixels (scaled to [0, 1]): mean {stats['mean']:.4f}, std {stats['std']:.4f}, "
               f"zero {100 * stats['zero_share']:.1f} %, min {stats['min']:.0f}, max {stats['max']:.0f}")
     return 0
@@ -148,7 +204,7 @@ def cmd_info(args):
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="datasets.py", description="Get, check and describe "
-                                     "Fashion-MNIST for minicnn.")
+                                     "Fashion-MNIST, MNIST and CIFAR-10 for minicnn.")
     sub = parser.add_subparsers(dest="command", required=True)
     fetch = sub.add_parser(
         "fetch", help="install or download the data",
@@ -166,7 +222,11 @@ def build_parser():
     info.add_argument("--sample", action="store_true", help="describe the bundled sample instead")
     for command in (verify, info):
         command.add_argument("--path", help="use this folder (default: the usual search order: "
-                                            f"${files.ENV_VAR}, {files.DEBIAN_DIR}, the user cache)")
+                                            f"${files.ENV_VAR}, {files.DEBIAN_DIR}, the user cache; for "
+                                            f"MNIST ${mnist.ENV_VAR}, for CIFAR-10 ${cifar10.ENV_VAR}, then the cache)")
+    for command in (fetch, verify, info):
+        command.add_argument("--dataset", choices=DATA_SET_NAMES, default="fashion_mnist",
+                             help="which data set (default: fashion_mnist)")
     fetch.set_defaults(run=cmd_fetch)
     verify.set_defaults(run=cmd_verify)
     info.set_defaults(run=cmd_info)

@@ -26,7 +26,7 @@ from ..checks import as_labels
 # Offered here too (see above); SEED is seed project 003's, shared by every random choice.
 from .correlation import (SEED, grid_locations, pca_summary, pixel_correlation,  # noqa: F401
                           plot_pca_projection, plot_pca_variance, plot_pixel_correlation)
-from .fashion import CLASS_NAMES, as_unit_images
+from .fashion import CLASS_NAMES, as_unit_images, to_unit_range
 
 
 # ---------------------------------------------------------------- class balance
@@ -57,7 +57,8 @@ def pixel_statistics(x):
         ``zero_share`` (fraction of pixels exactly 0: the black background),
         ``mean``, ``std``, ``min``, ``max``.
     """
-    x = as_unit_images(x)
+    colour = np.ndim(x) == 4 and np.shape(x)[-1] in (3, 4)          # (N, H, W, 3): CIFAR-10, a folder
+    x = to_unit_range(x) if colour else as_unit_images(x)
     return {"zero_share": float(np.mean(x == 0)), "mean": float(x.mean()),
             "std": float(x.std()), "min": float(x.min()), "max": float(x.max())}
 

@@ -70,24 +70,25 @@ def load_files(files):
 
 
 def to_model_input(x):
-    """Scale uint8 images to floats in [0, 1] and add the channel axis our layers expect.
+    """Scale uint8 images to floats in [0, 1], with the channel axis our layers expect.
 
     Parameters
     ----------
-    x : ndarray, (N, H, W) or (N, H, W, 1), uint8
+    x : ndarray, uint8, (N, H, W) (grey, as Fashion-MNIST and MNIST load) or (N, H, W, C)
+        (C = 1, or 3 for colour as CIFAR-10 loads)
 
     Returns
     -------
-    ndarray, (N, H, W, 1), dtype ``minicnn.backend.floatx()``
+    ndarray, (N, H, W, C), dtype ``minicnn.backend.floatx()``
         ``x / 255``: dividing by the largest pixel value puts every input in
         [0, 1], the range the weight initialisers are designed for.
     """
     x = np.asarray(x)
-    if x.dtype != np.uint8 or not (x.ndim == 3 or (x.ndim == 4 and x.shape[-1] == 1)):
-        raise ValueError("to_model_input expects uint8 images of shape (N, H, W), as "
-                         f"load_fashion_mnist returns them. Received {x.dtype} of shape "
+    if x.dtype != np.uint8 or x.ndim not in (3, 4):
+        raise ValueError("to_model_input expects uint8 images of shape (N, H, W) or (N, H, W, C), as "
+                         f"the loaders return them. Received {x.dtype} of shape "
                          f"{x.shape}; if they are already floats, they are already converted.")
-    return to_unit_range(x.reshape(*x.shape[:3], 1)).astype(floatx())
+    return to_unit_range(x.reshape(*x.shape[:3], -1)).astype(floatx())
 
 
 def to_unit_range(images):

@@ -8,26 +8,24 @@
 4. the user cache, ``$XDG_CACHE_HOME/minicnn/fashion-mnist`` or
    ``~/.cache/minicnn/fashion-mnist``,
 
-and only then downloads the files into the cache. Each file may be gzipped
-(``name.gz``) or not (``name``).
+and only then downloads the files into the cache, with the fetcher every data set
+uses (:mod:`minicnn.datasets.download`). Each file may be gzipped (``name.gz``) or not (``name``).
 
-Why we hash the *unzipped* bytes: the Fashion-MNIST README publishes MD5s of
-the ``.gz`` archives (kept here as ``ARCHIVE_MD5``), but Debian recompressed
-them, so its archives have other MD5s while holding exactly the same data.
+A download is checked against the MD5 the Fashion-MNIST README publishes for each
+``.gz`` archive (``ARCHIVE_MD5``). Why ``verify`` hashes the *unzipped* bytes instead:
+Debian recompressed the archives, so its archives have other MD5s while holding exactly the same data.
 ``CHECKSUMS`` holds the SHA-256 of the IDX content; it was computed from the
 Debian copy and agrees with the raw-file hashes other projects publish for the
 official archives. It is the same whichever way a file was compressed.
 """
 import hashlib
-import http.client
 import os
-import sys
-import urllib.request
 import warnings
 from pathlib import Path
 
-from ..io.atomic import replacing
-from .idx import GZIP_MAGIC, decompress_if_gzipped
+from . import download
+from .download import REGISTRY, DataNotFoundError, cache_dir as data_set_cache  # noqa: F401 (offered here)
+from .idx import decompress_if_gzipped
 
 NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
          "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
@@ -41,16 +39,11 @@ CHECKSUMS = {  # SHA-256 of the unzipped IDX files
     "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
     "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
 }
-ARCHIVE_MD5 = {  # MD5 of the official .gz files, as the Fashion-MNIST README lists them
-    "train-images-idx3-ubyte": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-    "train-labels-idx1-ubyte": "25c81989df183df01b3e8a0aad5dffbe",
-    "t10k-images-idx3-ubyte": "bef4ecab320f06d8554ea6380940ec79",
-    "t10k-labels-idx1-ubyte": "bb300cfdad3c16e7a12a480ee83cd310",
-}
-# Tried in order. The S3 website endpoint only speaks plain HTTP; that is safe
-# enough because every file is checked against CHECKSUMS before it is kept.
-MIRRORS = ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-           "https://storage.googleapis.com/tensorflow/tf-keras-datasets/")
+# What a download checks: the published MD5 of each archive as it comes from a mirror
+# (``REGISTRY`` of minicnn.datasets.download, the one table of files, hashes and mirrors).
+ARCHIVE_HASHES = REGISTRY["fashion_mnist"]["files"]
+ARCHIVE_MD5 = {name.removesuffix(".gz"): value.removeprefix("md5:") for name, value in ARCHIVE_HASHES.items()}
+MIRRORS = REGISTRY["fashion_mnist"]["mirrors"]   # tried in order
 ENV_VAR = "FASHION_MNIST_DIR"
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 DEBIAN_PACKAGE = "dataset-fashion-mnist"
@@ -60,14 +53,9 @@ FIXES = (f"apt-get install {DEBIAN_PACKAGE}   (as root; installs the files into 
          "python datasets.py fetch   (downloads and checks them into the user cache)")
 
 
-class DataNotFoundError(FileNotFoundError):
-    """Fashion-MNIST is in none of the places we look, and downloading failed or was off."""
-
-
 def cache_dir():
     """``$XDG_CACHE_HOME/minicnn/fashion-mnist``, or ``~/.cache/...`` when unset."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "minicnn" / "fashion-mnist"
+    return data_set_cache("fashion_mnist")
 
 
 def find_files(directory):
@@ -112,7 +100,7 @@ def locate_data(path=None, download=True, base_url=None, checksums=None, verbose
     base_url : str, optional
         Download from this URL instead of trying each of ``MIRRORS``.
     checksums : dict, optional
-        Name -> SHA-256 of the unzipped file; defaults to ``CHECKSUMS``.
+        ``name.gz`` -> hash of the downloaded archive (``"md5:..."``); defaults to ``ARCHIVE_HASHES``.
 
     Returns
     -------
@@ -177,58 +165,12 @@ def check_checksum(path, name, checksums=None, shown_as=None):
 
 
 def download_from_mirrors(dest, base_url=None, checksums=None, verbose=True):
-    """Download into ``dest`` from ``base_url``, or else from each of ``MIRRORS`` until one works.
+    """Download the four archives into ``dest`` with the one fetcher (:func:`minicnn.datasets.download.fetch`).
 
-    Raises ``OSError`` listing what went wrong with each URL.
+    ``checksums`` maps each ``name.gz`` to its hash (``"md5:..."``), by default
+    ``ARCHIVE_HASHES``; ``base_url`` replaces ``MIRRORS``. Only archives whose
+    hash matches are kept. Raises ``OSError`` listing what went wrong with each URL.
     """
-    errors = []
-    for url in [base_url] if base_url else MIRRORS:
-        try:
-            return download_files(dest, url, checksums, verbose)
-        except (OSError, ValueError) as err:
-            errors.append(f"from {url}: {err}")
-    raise OSError("every download failed: " + "; ".join(errors))
-
-
-def download_files(dest, base_url, checksums=None, verbose=True, timeout=60):
-    """Download the missing ones of the four ``name.gz`` files from ``base_url`` into ``dest``.
-
-    Each file is written to a temporary file in ``dest``, checked, and only then
-    renamed into place (:func:`minicnn.io.atomic.replacing`): an interrupted or
-    corrupt download leaves nothing behind.
-    """
-    dest = Path(dest)
-    dest.mkdir(parents=True, exist_ok=True)
-    have = find_files(dest)
-    for name in NAMES:
-        if name not in have:
-            url = base_url.rstrip("/") + f"/{name}.gz"
-            if verbose:
-                print(f"downloading {url}", file=sys.stderr)
-            _download_one(url, dest / f"{name}.gz", name, checksums, timeout)
-    return dest
-
-
-def _download_one(url, target, name, checksums, timeout):
-    try:
-        with replacing(target) as tmp:   # only a complete, checked download becomes ``target``
-            with open(tmp, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
-                announced = response.headers.get("Content-Length")
-                received = _copy(response, out)
-            # http.client returns a short body without complaint when the server hangs up early.
-            if announced is not None and received != int(announced):
-                raise OSError(f"{url}: transfer interrupted after {received} of {announced} bytes")
-            with open(tmp, "rb") as f:
-                if f.read(2) != GZIP_MAGIC:
-                    raise ValueError(f"{url} did not send a gzip file")
-            check_checksum(tmp, name, checksums, shown_as=url)
-    except http.client.HTTPException as err:  # not an OSError, so convert it
-        raise OSError(f"{url}: {err!r}") from err
-
-
-def _copy(response, out, chunk=1 << 20):
-    total = 0
-    while block := response.read(chunk):
-        out.write(block)
-        total += len(block)
-    return total
+    registry = {"mirrors": MIRRORS, "files": ARCHIVE_HASHES if checksums is None else checksums}
+    download.fetch("fashion_mnist", dest, base_url, registry, verbose)
+    return Path(dest)
