@@ -91,6 +91,17 @@ def npy_bytes(array):
     return buffer.getvalue()
 
 
+def peak_memory_of_refusal(path, message):
+    """Bytes allocated at the peak while ``load_model(path)`` refuses the file with ``message``."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFileError, match=message):
+            load_model(path)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def assert_same_model(a, b):
     assert a.get_config() == b.get_config()
     for wa, wb in zip(a.get_weights(), b.get_weights()):
@@ -403,14 +414,7 @@ def test_zip_bombs_are_refused_before_unpacking(tmp_path, member):
             for _ in range(64):
                 bomb.write(bytes(1 << 20))
     assert os.path.getsize(path) < 1 << 20
-    tracemalloc.start()
-    try:
-        with pytest.raises(ModelFileError, match="declares"):
-            load_model(path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 4 << 20                               # far less than the 64 MB it claims
+    assert peak_memory_of_refusal(path, "declares") < 4 << 20       # far less than the 64 MB it claims
 
 
 @pytest.mark.parametrize("units", [6_000_000, 40_000_000])
@@ -418,13 +422,7 @@ def test_an_architecture_larger_than_its_file_is_refused_before_it_is_built(tmp_
     """A few kB of JSON cannot ask for gigabytes: the weights it describes must fit in the file."""
     path = trained_file(tmp_path)
     edit_json(path, lambda meta: meta["architecture"]["layers"][-1]["config"].update(units=units))
-    tracemalloc.start()
-    try:
-        with pytest.raises(ModelFileError, match="needs more weights than the file holds"):
-            load_model(path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = peak_memory_of_refusal(path, "needs more weights than the file holds")
     assert peak < 4 << 20                               # nothing of the (144, units) kernel was allocated
 
 
