@@ -156,7 +156,7 @@ def _shipped_file(name, suffix):
     if not path.is_file():
         shipped = sorted(p.stem for p in PRETRAINED_DIR.glob("*.npz"))
         raise ValueError(f"No pretrained weights for {name!r}. Shipped: {', '.join(shipped) or 'none'} "
-                         "(python -m minicnn.course.make_pretrained makes them).")
+                         "(python -m minicnn.runs.make_pretrained makes them).")
     return path
 
 

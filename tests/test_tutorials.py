@@ -3,13 +3,13 @@
 Every notebook in ``tutorials/`` is executed with ``nbclient`` in FAST mode
 (``MINICNN_FAST=1``: the bundled sample, tiny settings) from a temporary folder,
 so a cell that raises fails CI and no notebook depends on where it is stored.
-The executed copies in ``tutorials/executed/`` (``python -m minicnn.course.build_pages``)
+The executed copies in ``tutorials/executed/`` (``python -m minicnn.runs.build_pages``)
 must hold the same code as their sources.
 """
 import nbformat
 import pytest
 
-from minicnn.course import build_pages
+from minicnn.runs import build_pages
 from minicnn.course.notebooks import find_notebooks
 
 TUTORIALS = find_notebooks()
@@ -56,7 +56,7 @@ def test_notebook_runs_in_a_kernel(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
 def test_executed_copy_has_the_source_code(path):
     copy = EXECUTED / path.name
-    assert copy.is_file(), f"no executed copy: run python -m minicnn.course.build_pages {path.stem}"
+    assert copy.is_file(), f"no executed copy: run python -m minicnn.runs.build_pages {path.stem}"
     assert build_pages.code_sources(read(copy)) == build_pages.code_sources(read(path)), (
-        f"{copy} is stale: run python -m minicnn.course.build_pages {path.stem}")
+        f"{copy} is stale: run python -m minicnn.runs.build_pages {path.stem}")
     assert read(copy).metadata["minicnn"]["mode"] in ("full", "fast")

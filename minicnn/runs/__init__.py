@@ -6,7 +6,9 @@
 - ``metrics``: accuracy, precision, recall, F1, confusion matrix (scikit-learn);
 - ``plots``: training curves, confusion matrix, prediction grid;
 - ``report``: the self-contained ``report.html``;
-- ``compare`` and ``compare_worker``: one network trained in minicnn and in Keras, side by side.
+- ``compare`` and ``compare_worker``: one network trained in minicnn and in Keras, side by side;
+- ``make_pretrained``: the runs that make the weights ``minicnn.zoo.load_pretrained`` ships;
+- ``build_pages``: the runs of the course notebooks that leave their executed copies.
 """
 from .._lazy import attach
 

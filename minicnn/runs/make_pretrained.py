@@ -1,7 +1,7 @@
 """Regenerate the pretrained weights that ship in ``minicnn/pretrained/``.
 
-    python -m minicnn.course.make_pretrained                 # every model in MODELS
-    python -m minicnn.course.make_pretrained gap_cnn         # just one
+    python -m minicnn.runs.make_pretrained                 # every model in MODELS
+    python -m minicnn.runs.make_pretrained gap_cnn         # just one
 
 For each model this runs the project's own command, ``python -m minicnn train
 --model NAME --seed 0`` (the recipe's epochs and batch size, full Fashion-MNIST),
@@ -26,9 +26,9 @@ from ..datasets import CLASS_NAMES, load_fashion_mnist, to_model_input
 from ..io.atomic import write_bytes, write_json
 from ..io.model_loader import load_model
 from ..losses import class_probabilities
-from ..runs.metrics import evaluate_predictions
-from ..runs.pipeline import targets_for
 from ..zoo import PRETRAINED_DIR, load_pretrained
+from .metrics import evaluate_predictions
+from .pipeline import targets_for
 
 MODELS = ["gap_cnn", "dropout_cnn", "simple_cnn", "cnn_32_64_64", "cnn_32_64_128"]
 SEED = 0
@@ -67,7 +67,7 @@ def record(name, command, trained, history):
     """Write ``name.json``: how the weights were made, the run's metrics and per-epoch history
     (loss, accuracy, val_loss, val_accuracy on the test set, seconds: the curves), the shipped
     weights' metrics."""
-    info = {"command": command, "made_by": "python -m minicnn.course.make_pretrained",
+    info = {"command": command, "made_by": "python -m minicnn.runs.make_pretrained",
             "weights": "float16, Keras order (model.get_weights()), no optimizer state",
             "trained": trained,
             "history": {key: [round(value, 4) for value in values] for key, values in history.items()}}

@@ -1,7 +1,7 @@
 """Execute the course notebooks and keep the executed copies, figures included.
 
-    python -m minicnn.course.build_pages                      # every notebook in tutorials/
-    python -m minicnn.course.build_pages 02_first_cnn         # just these
+    python -m minicnn.runs.build_pages                      # every notebook in tutorials/
+    python -m minicnn.runs.build_pages 02_first_cnn         # just these
 
 Each notebook runs in a real Jupyter kernel (``nbclient``), from a temporary folder,
 so nothing depends on where it is stored, and its executed copy is written to
@@ -23,8 +23,8 @@ import nbformat
 from nbclient import NotebookClient
 
 from .._version import __version__
+from ..course.notebooks import find_notebooks
 from ..io.atomic import write_json, write_text
-from .notebooks import find_notebooks
 
 TIMEOUT_SECONDS = 3600
 
