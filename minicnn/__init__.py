@@ -23,10 +23,9 @@ from ._version import __version__
 from .backend import floatx, get_backend, set_backend, set_floatx, set_random_seed
 from .datasets import CLASS_NAMES, load_fashion_mnist, to_categorical, to_model_input
 from .gradcheck import gradcheck
-from .io.model_file import ModelFileError
-from .io.model_loader import load_model
 from .layers import Input
-from .model import Sequential
+from .model import Sequential, load_model
+from .saving import ModelFileError
 
 __getattr__, __dir__ = attach(__name__, __path__)
 

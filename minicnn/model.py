@@ -13,7 +13,7 @@ the layers, the two passes, the weights and the architecture's config.
 """
 import numpy as np
 
-from . import backend, checks, losses
+from . import backend, checks, losses, saving
 from .compiling import CompileMixin
 from .layers import LAYER_CLASSES, Input
 from .summary import summary_text
@@ -254,5 +254,12 @@ class Sequential(CompileMixin, TrainingMixin):
     def save(self, path):
         """Write architecture, compile settings, weights, optimizer state, epoch and seed to
         one file (atomically); returns its path. ``minicnn.load_model`` reads it back."""
-        from .io.model_file import save_model
-        return save_model(self, path)
+        return saving.save_model(self, path)
+
+
+def load_model(path):
+    """The model ``model.save`` wrote at ``path``, ready to predict or to go on training.
+
+    ``saving.py`` holds the file format and the checks that make loading safe.
+    """
+    return saving.load_model(path, Sequential)

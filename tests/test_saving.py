@@ -1,4 +1,4 @@
-"""Tests for minicnn.io (the model file): exact round trips, atomic saves, and every kind of bad file refused.
+"""Tests for minicnn.saving (the model file): exact round trips, atomic saves, and every kind of bad file refused.
 
 The refusal tests use a *canary*: a pickle whose ``__reduce__`` tells the
 unpickler to call ``open(path, "w")``. If anything ever unpickled it, the
@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 import minicnn
 from minicnn import backend, zoo
 from minicnn.layers import BatchNormalization, Conv2D, Dense, Dropout, Flatten
+from minicnn.model import load_model
 from minicnn.optimizers import SGD
-from minicnn.io.model_file import FORMAT_VERSION, ModelFileError, save_model
-from minicnn.io.model_loader import load_model
+from minicnn.saving import FORMAT_VERSION, ModelFileError, save_model
 
 KERNEL = "weights/00_conv2d/kernel.npy"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from .. import zoo
 from ..course import notebooks
 from ..io.atomic import DamagedFileError
-from ..io.model_file import ModelFileError
+from ..saving import ModelFileError
 from . import inspect_commands, pipeline
 
 EXAMPLES = """\

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..datasets.fashion import CLASS_NAMES, to_model_input
 from ..interpret.recorder import RECORDER_FILE
 from ..io.atomic import read_json
-from ..io.model_loader import load_model
+from ..model import load_model
 from . import pipeline
 
 

@@ -24,8 +24,8 @@ import numpy as np
 
 from ..datasets import CLASS_NAMES, load_fashion_mnist, to_model_input
 from ..io.atomic import write_bytes, write_json
-from ..io.model_loader import load_model
 from ..losses import class_probabilities
+from ..model import load_model
 from ..zoo import PRETRAINED_DIR, load_pretrained
 from .metrics import evaluate_predictions
 from .pipeline import targets_for

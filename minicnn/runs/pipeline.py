@@ -30,8 +30,8 @@ from ..datasets.files import locate_data
 from ..datasets.sample import SAMPLE_PATH, load_sample
 from ..interpret.recorder import PROBE_IMAGES, RECORDER_FILE, TrainingRecorder
 from ..io.atomic import read_json, write_json
-from ..io.model_loader import load_model
 from ..losses import SparseCategoricalCrossentropy
+from ..model import load_model
 
 CHECKPOINT = "checkpoint.minicnn"
 MODEL_FILE = "model.minicnn"
