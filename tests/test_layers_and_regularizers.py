@@ -1,9 +1,9 @@
-"""The layers a learner reaches for after a first CNN: more activations, BatchNormalization,
+"""The layers beyond the first CNN: more activations, BatchNormalization,
 frozen layers, regularizers, the shape layers and augmentation.
 
 Each backward pass is checked against central differences in float64 (as in
 ``test_gradients.py``: relative error below 1e-6), and the key numbers are worked by hand.
-Keras parity is in ``test_keras_parity_new.py``.
+Keras parity is in ``test_keras_parity_layers.py``.
 """
 import numpy as np
 import pytest

@@ -1,4 +1,5 @@
-"""The new layers, regularizers and frozen layers against Keras 3, with the same weights.
+"""Layer by layer against Keras 3, with the same weights: activations, BatchNormalization,
+dilated Conv2D, regularizers, frozen layers, augmentation, schedules, clipping, losses, the bridge.
 
 One Keras import for the module and small shapes keep it quick. "Equal" means up to
 float32 rounding (``atol`` below) for one forward or backward pass; training runs

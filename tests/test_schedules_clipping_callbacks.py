@@ -1,5 +1,6 @@
-"""Schedules, gradient clipping, the new callbacks and losses, worked by hand
-(Keras parity for them is in ``test_keras_parity_new.py``)."""
+"""Schedules, gradient clipping, the callbacks beyond History (ReduceLROnPlateau, LearningRateScheduler,
+CSVLogger, LambdaCallback, TerminateOnNaN) and the MSE and binary cross-entropy losses, worked by hand
+(Keras parity for them is in ``test_keras_parity_layers.py``)."""
 import numpy as np
 import pytest
 
