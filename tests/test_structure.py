@@ -1,4 +1,5 @@
-"""The package's shape: no import cycles, every public module reachable, a light ``import minicnn``.
+"""The package's shape: its parts in layers, no import cycles, every public module reachable, a light
+``import minicnn``.
 
 The import graph is read from the source (``ast``), counting every ``import``
 statement wherever it stands: an import inside a function runs later, but the
@@ -97,6 +98,44 @@ def test_no_import_cycles():
     found = cycles(graph)
     details = [" <-> ".join(component) for component in found]
     assert not found, "modules that import each other (directly or around a loop):\n" + "\n".join(details)
+
+
+# The package's parts, top to bottom: a module imports only from its own part's level or below.
+# A new module must be placed here, which is the moment to decide where it belongs.
+LEVELS = [
+    ["minicnn.__main__", "minicnn.runs"],                                    # the commands and their runs
+    ["minicnn.course"],                                                      # what the notebooks share
+    ["minicnn.interpret", "minicnn.cam", "minicnn.zoo", "minicnn.keras_bridge"],   # built on trained models
+    ["minicnn.model", "minicnn.saving", "minicnn.compiling", "minicnn.training", "minicnn.gradcheck",
+     "minicnn.summary"],                                                     # the model and its file
+    ["minicnn.fast"],                                                        # what runs the layers fast
+    ["minicnn.losses", "minicnn.optimizers", "minicnn.schedules", "minicnn.callbacks", "minicnn.datasets"],
+    ["minicnn.layers"],                                                      # the teaching code
+    ["minicnn.regularizers", "minicnn.checks", "minicnn.backend", "minicnn.io", "minicnn._lazy",
+     "minicnn._version"],                                                    # knows nothing of models
+]
+
+
+def level_of(module):
+    """The index in LEVELS of the part ``module`` belongs to (the longest matching prefix)."""
+    matches = [(len(part), index) for index, parts in enumerate(LEVELS) for part in parts
+               if module == part or module.startswith(part + ".")]
+    assert matches, f"{module} belongs to no part of LEVELS in tests/test_structure.py: place it there."
+    return max(matches)[1]
+
+
+def test_no_part_imports_a_part_above_it():
+    graph = import_graph()
+    upward = [f"{name} imports {target}" for name, targets in sorted(graph.items()) if name != "minicnn"
+              for target in sorted(targets) if target == "minicnn" or level_of(target) < level_of(name)]
+    assert not upward, ("imports that run back up the package's levels (tests/test_structure.py LEVELS), "
+                        "or into the package root:\n" + "\n".join(upward))
+
+
+def test_the_parts_that_once_imported_each_other_have_one_order():
+    # runs imports course (the tutorials command), never the other way; saving imports io, never the other way.
+    assert level_of("minicnn.runs.cli") < level_of("minicnn.course.notebooks")
+    assert level_of("minicnn.saving") < level_of("minicnn.io.atomic")
 
 
 def run_fresh(code):

@@ -30,7 +30,7 @@ def small_cnn(optimizer="adam", extra=(), hidden=64, dropout=0.0, l2=None, batch
     ``l2``, the factor of an L2 penalty on every kernel; ``batch_norm``, a
     BatchNormalization (``momentum=bn_momentum``) between each Conv2D and its ReLU.
     """
-    from .. import set_random_seed
+    from ..backend import set_random_seed
     set_random_seed(seed)
     regularizer = L2(l2) if l2 else None
 
