@@ -41,7 +41,7 @@ import os
 
 import numpy as np
 
-from ..interpret.cam import upsample
+from ..layers.image_transform import upsample
 
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")   # Keras's ALLOWLIST_FORMATS
 COLOR_MODES = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}  # Keras's name -> Pillow's mode

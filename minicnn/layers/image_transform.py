@@ -25,6 +25,9 @@ reads ``fill_value``.
 With the transform fixed, ``out`` is a weighted sum of input pixels: linear in x.
 So backward sends each output pixel's gradient to the pixels it read, with the
 same weights (``np.add.at`` adds up a pixel that several outputs read).
+
+``upsample`` resizes maps ``(N, h, w)`` to ``(N, H, W)`` with the same bilinear
+weights along a regular grid: CAM heatmaps and images read from folders use it.
 """
 import numpy as np
 
@@ -99,3 +102,40 @@ def affine_transform_backward(grad_out, points):
     for k in range(len(weights)):
         np.add.at(dx, (batch, r[k], c[k]), weights[k][..., None] * grad_out)
     return dx.astype(grad_out.dtype)
+
+
+# ---------------------------------------------------------------- resizing
+def _source_positions(n_in, n_out, align_corners):
+    """For each output index along one axis: the two input neighbours and the weight of the upper one."""
+    out = np.arange(n_out)
+    if align_corners:      # first and last pixel centres coincide
+        src = out * ((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros(n_out)
+    else:                  # pixels are unit squares; their centres line up (edges clamp)
+        src = np.clip((out + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
+    lower = np.floor(src).astype(int)
+    upper = np.minimum(lower + 1, n_in - 1)
+    return lower, upper, src - lower
+
+
+def upsample(maps, size, align_corners=False):
+    """Bilinear resize of ``maps: (N, h, w)`` to ``(N, H, W)``, ``size = (H, W)``.
+
+    Output pixel I reads the input at the source row
+    ``y = (I + 0.5) * h / H - 0.5`` (clamped to [0, h - 1]) with
+    ``align_corners=False``, the default of cv2.resize, tf.image.resize and
+    PyTorch; or ``y = I * (h - 1) / (H - 1)`` with ``align_corners=True``.
+    Likewise for columns. The value mixes the two neighbouring rows
+    ``(1 - t) * row[floor(y)] + t * row[floor(y) + 1]`` with ``t = y - floor(y)``,
+    then the two neighbouring columns the same way.
+
+    For a 7 x 7 map of a 28 x 28 image, cell i covers pixels 4i ... 4i + 3,
+    whose centre 4i + 1.5 maps to exactly y = i only with align_corners=False.
+    """
+    maps = np.asarray(maps, dtype=np.float64)
+    if maps.ndim != 3:
+        raise ValueError(f"upsample expects maps of shape (N, h, w). Received shape {maps.shape}.")
+    (height, width), (h, w) = size, maps.shape[1:]
+    top, bottom, t = _source_positions(h, height, align_corners)
+    maps = (1 - t)[:, None] * maps[:, top, :] + t[:, None] * maps[:, bottom, :]     # (N, H, w)
+    left, right, t = _source_positions(w, width, align_corners)
+    return (1 - t) * maps[:, :, left] + t * maps[:, :, right]                       # (N, H, W)
