@@ -12,7 +12,8 @@ import time
 import warnings
 
 import numpy as np
-from tqdm.auto import tqdm
+# The text bar: it needs no Jupyter widgets (tqdm.auto would warn "IProgress not found" without them).
+from tqdm.std import tqdm
 
 from .callbacks import CallbackList, History
 

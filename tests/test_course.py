@@ -125,3 +125,15 @@ def test_a_wheel_carries_the_notebooks_and_the_weights(tmp_path):
     assert any(name.endswith("/solutions/nb00.py") for name in share)
     assert any(name.endswith("/solutions/tasks/conv.py") for name in share)
     assert "minicnn/pretrained/gap_cnn.npz" in names and "minicnn/course/checkers/nb00.py" in names
+
+
+def test_checkers_accept_numpy_forms_of_a_right_answer(capsys):
+    # What minicnn itself returns: np.False_ from a comparison, ReLU.backward's (1, 4) array.
+    from minicnn.course.checkers import nb04, nb09
+    from minicnn.layers import ReLU
+    assert nb09.check_4(np.False_) is True and nb09.check_4(np.True_) is False and nb09.check_4(0) is False
+    relu = ReLU()
+    relu.build((4,))
+    relu.forward(nb04.RELU_X[None, :], training=True)
+    assert nb04.check_2(relu.backward(nb04.RELU_GRAD[None, :])) is True
+    assert nb04.check_2(np.zeros((1, 5))) is False

@@ -11,7 +11,8 @@ def check_1(answer):
 def check_2(answer):
     """Output sizes of padding='same' with stride 2 on a 28- and a 7-pixel input."""
     return check(2, answer, lambda a: tuple(a) == (14, 4),
-                 "With 'same', the output is ceil(H / S), whatever the kernel size.")
+                 "'same' pads so that every input position where a window starts, one every S pixels, gives an "
+                 "output. Count those starting positions on 28 and on 7 pixels (the last window may overhang).")
 
 
 def check_3(answer):

@@ -1,4 +1,6 @@
 """Checkers for ``09_looking_inside.ipynb``: receptive field, CAM vs Grad-CAM, deletion, faithfulness."""
+import numpy as np
+
 from . import check
 
 
@@ -12,7 +14,8 @@ def check_1(answer):
 def check_2(answer):
     """CAM / Grad-CAM of a GAP network with 14 x 14 last maps."""
     return check(2, answer, lambda a: a == 14 * 14,
-                 "dz_c/dA_ijk = w[k, c] / (h * w): the mean over the positions divides by their number.")
+                 "Write both maps for one channel k: CAM weighs A_k by w[k, c]; Grad-CAM by the mean over the "
+                 "positions of dz_c/dA_ijk. Differentiate z_c through the global average pooling.")
 
 
 def check_3(answer):
@@ -23,6 +26,6 @@ def check_3(answer):
 
 def check_4(answer):
     """Is a map that does worse than random deletion faithful?"""
-    return check(4, answer, lambda a: a is False,
+    return check(4, answer, lambda a: isinstance(a, (bool, np.bool_)) and not a,
                  "A faithful map points at pixels the model needs: deleting them should hurt more than "
                  "deleting pixels at random.")

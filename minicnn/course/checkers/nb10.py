@@ -17,7 +17,8 @@ def check_2(answer):
 def check_3(answer):
     """log2 of float32's machine epsilon."""
     return check(3, answer, lambda a: a == -23,
-                 "float32 keeps 23 bits after the leading 1 of the mantissa; the exponent is negative.")
+                 "Print np.finfo(np.float32).eps and take its log2, or count the mantissa bits float32 stores "
+                 "after the leading 1 (np.finfo(np.float32).nmant); the exponent is negative.")
 
 
 def check_4(answer):
