@@ -90,3 +90,26 @@ def test_far_off_ratios_are_named_in_plain_words():
 def test_a_probe_is_required():
     with pytest.raises(ValueError, match="probe batch"):
         TrainingRecorder(np.zeros((0, 8, 8, 1)))
+
+
+def test_the_advice_tells_a_dead_network_from_a_too_low_learning_rate(data):
+    # Both runs barely move their first layer's weights; only the dead one has dead ReLUs above it.
+    x, y = data
+
+    def trained(bias, learning_rate):
+        minicnn.set_random_seed(0)
+        model = minicnn.Sequential([Conv2D(4, 3, activation="relu", name="conv"), Flatten(),
+                                    Dense(8, activation="relu", name="hidden"), Dense(3, activation="softmax")],
+                                   input_shape=(8, 8, 1))
+        model.layers[0].params["bias"][...] = bias
+        model.compile(optimizer=SGD(learning_rate=learning_rate), loss="sparse_categorical_crossentropy")
+        recorder = TrainingRecorder(x[:8])
+        model.fit(x, y, epochs=1, batch_size=4, seed=0, verbose=0, callbacks=[recorder])
+        return " ".join(recorder.advice())
+
+    dead = trained(bias=-100.0, learning_rate=0.1)          # every conv unit off: no gradient below
+    assert "conv: 100% of its ReLU units never fired" in dead
+    assert "conv: in epoch 1" in dead and "dead network, not a too-low learning rate" in dead
+    slow = trained(bias=0.1, learning_rate=1e-7)
+    assert "conv: in epoch 1" in slow and "the learning rate may be too low" in slow
+    assert "dead network" not in slow and "never fired" not in slow

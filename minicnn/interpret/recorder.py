@@ -167,23 +167,40 @@ def truncated(records, epochs):
 
 
 def health_advice(records):
-    """``[{"text": ..., "ok": bool}, ...]``: what the last epoch's records say, in plain words."""
+    """``[{"text": ..., "ok": bool}, ...]``: what the last epoch's records say, in plain words.
+
+    A layer whose weights barely move has one of two causes, and they need opposite fixes:
+    a learning rate that is too low (its gradient is fine; raise the rate), or no gradient
+    reaching it, because a ReLU layer at or above it has mostly dead units (a dead network:
+    a higher rate will not revive it). The dead ReLU layers above decide which one is named.
+    """
     if not records or not records.get("epochs"):
         return []
     epoch, advice = records["epochs"][-1], []
-    for name, series in records["layers"].items():
+    names = list(records["layers"])
+    dead = {name: series["dead_fraction"][-1] for name, series in records["layers"].items()
+            if series.get("dead_fraction") and series["dead_fraction"][-1] >= DEAD_ALARM}
+    for index, (name, series) in enumerate(records["layers"].items()):
         ratio = series.get("update_ratio", [None])[-1]
-        if ratio is not None and ratio < RULE_OF_THUMB / FAR_OFF:
+        blocked = [other for other in names[index:] if other in dead]    # the gradient passes these first
+        if ratio is not None and ratio < RULE_OF_THUMB / FAR_OFF and blocked:
             advice.append(f"{name}: in epoch {epoch} each step changed its weights by {ratio:.1e} of their "
-                          f"size, far below the rule of thumb of about 1e-3 (CS231n). This layer barely "
-                          f"learns: the learning rate may be too low for it.")
+                          f"size, far below the rule of thumb of about 1e-3 (CS231n), because almost no "
+                          f"gradient reaches it: {blocked[0]} has {dead[blocked[0]]:.0%} dead ReLU units, "
+                          f"which pass none. This is a dead network, not a too-low learning rate: a higher "
+                          f"rate will not revive it (it is often what killed it); start again with a lower "
+                          f"rate, scaled inputs or a better initialisation.")
+        elif ratio is not None and ratio < RULE_OF_THUMB / FAR_OFF:
+            advice.append(f"{name}: in epoch {epoch} each step changed its weights by {ratio:.1e} of their "
+                          f"size, far below the rule of thumb of about 1e-3 (CS231n), while its ReLUs and "
+                          f"those above it are alive. This layer barely learns: the learning rate may be "
+                          f"too low for it.")
         elif ratio is not None and ratio > RULE_OF_THUMB * FAR_OFF:
             advice.append(f"{name}: in epoch {epoch} each step changed its weights by {ratio:.1e} of their "
                           f"size, far above the rule of thumb of about 1e-3 (CS231n). The learning rate may "
                           f"be too high: the weights are thrown around instead of settling.")
-        dead = series.get("dead_fraction", [None])[-1]
-        if dead is not None and dead >= DEAD_ALARM:
-            advice.append(f"{name}: {dead:.0%} of its ReLU units never fired on the {records['probe_size']} "
+        if name in dead:
+            advice.append(f"{name}: {dead[name]:.0%} of its ReLU units never fired on the {records['probe_size']} "
                           f"probe images after epoch {epoch}. A unit that never fires passes no gradient and "
                           f"stops learning; a lower learning rate or a smaller negative bias can prevent it.")
     if not advice:
