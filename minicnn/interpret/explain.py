@@ -18,7 +18,7 @@ The page follows CNN Explainer (Wang et al., IEEE VIS 2020), but for *your* mode
 
 How the page gets its numbers: the weights and the input images travel inside
 the page exactly, as float32 in base64, and the page's script runs the forward
-pass itself for the selected image (``explain_page/page.js``, a few lines per
+pass itself for the selected image (``explain_page/views.js``, a few lines per
 layer type, the same formulas as ``minicnn/layers``). A layer type the script
 does not know travels as its output, computed here. Only the heatmaps of
 "Where it looked" are precomputed and quantised to 8 bits.
@@ -42,7 +42,7 @@ from .card import model_card
 from .cam import compute_heatmaps
 from .targets import conv_layer_indices, gap_head_index
 
-# Layer types and activations that page.js computes itself.
+# Layer types and activations that views.js computes itself.
 SCRIPTED_LAYERS = {"ZeroPadding2D", "Conv2D", "Dropout", "MaxPooling2D", "AveragePooling2D",
                    "GlobalAveragePooling2D", "Flatten", "Dense", "Activation"}
 SCRIPTED_ACTIVATIONS = {None, "linear", "relu", "softmax"}
@@ -69,7 +69,7 @@ def _activation(layer):
 
 
 def _layer_entry(model, index, x):
-    """What page.js needs to run layer ``index``: its type, shapes, geometry and weights."""
+    """What views.js needs to run layer ``index``: its type, shapes, geometry and weights."""
     layer = model.layers[index]
     kind, activation = type(layer).__name__, _activation(layer)
     if isinstance(layer, ActivationLayer):          # ReLU(), Softmax(), Activation("relu"): one type
@@ -152,7 +152,7 @@ def render_page(data):
     # "</" or "<!--" inside a <script> block could end it early; JSON may write them "<\/", "<\u0021--".
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/").replace("<!--", "<\\u0021--")
     parts = {"<!--TITLE-->": html.escape(data["title"]), "/*STYLE*/": _asset("page.css"),
-             "/*DATA*/": payload, "/*SCRIPT*/": _asset("page.js")}
+             "/*DATA*/": payload, "/*SCRIPT*/": _asset("views.js")}
     # One pass, so nothing inserted is searched for markers again.
     return re.sub("|".join(re.escape(marker) for marker in parts), lambda m: parts[m.group(0)], _asset("page.html"))
 
