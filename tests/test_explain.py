@@ -165,3 +165,70 @@ def test_explain_and_summary_commands(tmp_path, capsys):
     assert main(["summary", path]) == 0
     out = capsys.readouterr().out
     assert "receptive field" in out and "3x3 px" in out and "whole image" in out
+
+
+def test_flow_lines_and_kernel_sweep(browser, model_and_images):
+    model, x, _ = model_and_images
+    open_channel(browser, 0, 1, 2)
+    assert len(browser.find_elements("css selector", "#flow svg.flow-lines line")) == 4     # window corners -> value
+    read = "const p = document.getElementById('calc-pos'); return [+p.dataset.i, +p.dataset.j]"
+    position = lambda: tuple(browser.execute_script(read))  # noqa: E731   (one read: the sweep redraws)
+    assert position() == (0, 0)
+    by_css(browser, "#sweep-step").click()
+    assert position() == (0, 1)
+    by_css(browser, "#sweep-play").click()
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(browser, 5, poll_frequency=0.05).until(lambda d: position() not in ((0, 1), (0, 2)))
+    by_css(browser, "#sweep-pause").click()
+    stopped = position()
+    browser.execute_script("return new Promise((done) => setTimeout(done, 700))")
+    assert position() == stopped
+    i, j = stopped
+    expected = model.forward(x[:1], return_outputs=True)[1][0, i, j, 2]
+    assert shown(browser, "calc-out") == pytest.approx(float(expected), abs=1e-4)
+
+
+def test_padding_reads_pad_not_zero(browser):
+    open_channel(browser, 0, 3, 0)                    # 'same' conv, stride 2: window (0, 0) hangs over the top left
+    cells = [td.text for td in browser.find_elements("css selector", "#calc table.mini td")]
+    assert "pad" in cells and headless_chromium.console_errors(browser) == []
+
+
+def saved_model(tmp_path):
+    minicnn.set_random_seed(0)
+    model = minicnn.Sequential([Conv2D(2, 3, activation="relu"), MaxPooling2D(2), Flatten(),
+                                Dense(10, activation="softmax")], input_shape=(28, 28, 1))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model.save(tmp_path / "model")
+
+
+@pytest.mark.parametrize("where, says", [("missing/p.html", "does not exist"), ("", "is a folder")])
+def test_explain_out_is_checked_before_the_work(tmp_path, capsys, monkeypatch, where, says):
+    from minicnn.runs import cli, pipeline
+    path = saved_model(tmp_path)
+    monkeypatch.setattr(pipeline, "load_data", lambda *a, **k: pytest.fail("loaded data before checking --out"))
+    out = tmp_path / where
+    assert cli.main(["explain", path, "--sample", "--out", str(out)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and says in error and str(out) in error
+    assert not (tmp_path / "missing").exists()
+
+
+def test_explain_images_count_and_help(tmp_path, capsys):
+    from minicnn.runs.cli import main
+    with pytest.raises(SystemExit):
+        main(["explain", "--help"])
+    assert "a quarter of them" in " ".join(capsys.readouterr().out.split())
+    path = saved_model(tmp_path)
+    assert main(["explain", path, "--sample", "--images", "1", "--out", str(tmp_path / "p.html")]) == 0
+    assert "1 test image from" in capsys.readouterr().out
+
+
+def test_a_quarter_of_the_examples_are_mistakes(model_and_images):
+    model, x, _ = model_and_images
+    x12 = np.concatenate([x, x, x])
+    predicted = model.predict(x12, verbose=0).argmax(1)
+    y = predicted.copy()
+    y[:4] = (predicted[:4] + 1) % 3                       # four mistakes, eight right
+    chosen = choose_examples(model, x12, y, n=8)
+    assert (predicted[chosen] != y[chosen]).sum() == 2

@@ -18,10 +18,12 @@ The page follows CNN Explainer (Wang et al., IEEE VIS 2020), but for *your* mode
 
 How the page gets its numbers: the weights and the input images travel inside
 the page exactly, as float32 in base64, and the page's script runs the forward
-pass itself for the selected image (``explain_page/views.js``, a few lines per
-layer type, the same formulas as ``minicnn/layers``). A layer type the script
-does not know travels as its output, computed here. Only the heatmaps of
-"Where it looked" are precomputed and quantised to 8 bits.
+pass itself for the selected image, or for one the reader draws or drops on it
+(``explain_page/forward.js``: one entry per layer type, ``LAYERS``, the same
+formulas as ``minicnn/layers``; ``PAGE_LAYERS`` below is its Python half). A
+layer of the user's own travels as its output, computed here. Only the heatmaps
+of "Where it looked" are precomputed (they need the backward pass), quantised
+to 8 bits on one scale per image.
 
 Everything is inline (script, styles, data): no network request, so the page
 works offline and can be mailed.
@@ -36,17 +38,33 @@ import numpy as np
 
 from ..checks import model_input
 from ..io.atomic import write_text
-from ..layers.activations import ActivationLayer, activation_name
-from ..losses import class_probabilities
+from ..layers import activation_functions
+from ..layers.activations import Elementwise, Linear, ReLU, Softmax
+from ..losses import class_probabilities, head_gives_logits
 from .card import model_card
-from .cam import compute_heatmaps
+from .cam import raw_heatmaps, upsample
 from .targets import conv_layer_indices, gap_head_index
 
-# Layer types and activations that views.js computes itself.
-SCRIPTED_LAYERS = {"ZeroPadding2D", "Conv2D", "Dropout", "MaxPooling2D", "AveragePooling2D",
-                   "GlobalAveragePooling2D", "Flatten", "Dense", "Activation"}
-SCRIPTED_ACTIVATIONS = {None, "linear", "relu", "softmax"}
-GEOMETRY = ("kernel_size", "strides", "dilation_rate", "pads", "pool_size", "padding", "rate", "units", "filters")
+# The page's registry on the Python side: every layer class of minicnn.layers -> (the type
+# forward.js runs it as, the attributes it reads). A new layer joins here and in LAYERS of
+# explain_page/forward.js; tests/test_explain_layers.py fails while either lacks an entry.
+WINDOW = ("kernel_size", "strides", "dilation_rate", "pads", "padding")
+POOL_WINDOW = ("pool_size", "strides", "pads", "padding")
+PAGE_LAYERS = {
+    "Conv2D": ("Conv2D", WINDOW + ("filters",)),
+    "MaxPooling2D": ("MaxPooling2D", POOL_WINDOW), "AveragePooling2D": ("AveragePooling2D", POOL_WINDOW),
+    "GlobalAveragePooling2D": ("GlobalAveragePooling2D", ()), "GlobalMaxPooling2D": ("GlobalMaxPooling2D", ()),
+    "ZeroPadding2D": ("ZeroPadding2D", ("padding",)),
+    "Dense": ("Dense", ("units",)),
+    "BatchNormalization": ("BatchNormalization", ("epsilon",)),
+    "Flatten": ("Flatten", ()), "Reshape": ("Reshape", ()),
+    "Rescaling": ("Rescaling", ("scale", "offset")),
+    "Dropout": ("Dropout", ("rate",)),
+    **{name: ("Activation", ()) for name in ("Activation", "ReLU", "Softmax", "LeakyReLU", "ELU")},
+    **{name: ("Augmentation", ()) for name in ("RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom")},
+}
+# Activations forward.js computes (FUNCTIONS there): every one minicnn has.
+PAGE_ACTIVATIONS = {None, "linear", "relu", "softmax", *activation_functions.ACTIVATIONS}
 
 
 def b64(array, dtype="<f4"):
@@ -58,51 +76,61 @@ def b64(array, dtype="<f4"):
     return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode("ascii")
 
 
-def _activation(layer):
-    """"relu", "softmax", "linear", None (no activation), or "?" for one the script does not know."""
-    if layer.activation is None:
-        return None
-    try:
-        return activation_name(layer)
-    except KeyError:
-        return "?"
+def activation_of(layer):
+    """``(name, options)`` of the function ``layer`` applies last: ``(None, {})`` without one,
+    ``("leaky_relu", {"negative_slope": 0.3})`` for ``LeakyReLU()``, ``("?", {})`` for one unknown here."""
+    activation = layer.activation
+    if activation is None:
+        return None, {}
+    if isinstance(activation, Elementwise):
+        return activation.function, dict(activation.options)
+    return {Linear: "linear", ReLU: "relu", Softmax: "softmax"}.get(type(activation), "?"), {}
+
+
+def _json_ready(value):
+    return value if isinstance(value, (str, float, int, bool)) else np.asarray(value).tolist()
 
 
 def _layer_entry(model, index, x):
-    """What views.js needs to run layer ``index``: its type, shapes, geometry and weights."""
+    """What forward.js needs to run layer ``index``: its type, shapes, attributes and weights."""
     layer = model.layers[index]
-    kind, activation = type(layer).__name__, _activation(layer)
-    if isinstance(layer, ActivationLayer):          # ReLU(), Softmax(), Activation("relu"): one type
-        kind = "Activation"
-    entry = {"name": layer.name, "type": kind, "activation": activation,
+    kind, attributes = PAGE_LAYERS.get(type(layer).__name__, (type(layer).__name__, ()))
+    activation, options = activation_of(layer)
+    weights = {**layer.params, **layer.state}          # BatchNormalization's moving statistics too
+    entry = {"name": layer.name, "type": kind, "class": type(layer).__name__,
+             "activation": activation, "activation_options": options,
              "input_shape": list(layer.input_shape), "output_shape": list(layer.output_shape),
-             "params": {name: {"shape": list(p.shape), "data": b64(p)} for name, p in layer.params.items()}}
-    for attribute in GEOMETRY:
-        if hasattr(layer, attribute):
-            value = getattr(layer, attribute)
-            entry[attribute] = value if isinstance(value, (str, float, int)) else np.asarray(value).tolist()
-    if kind not in SCRIPTED_LAYERS or activation not in SCRIPTED_ACTIVATIONS:
-        # The script cannot run this layer: carry its output for every image instead.
+             "params": {name: {"shape": list(w.shape), "data": b64(w)} for name, w in weights.items()}}
+    entry.update({name: _json_ready(getattr(layer, name)) for name in attributes if hasattr(layer, name)})
+    if type(layer).__name__ not in PAGE_LAYERS or activation not in PAGE_ACTIVATIONS:
+        # A layer of the user's own: the page cannot run it, so it carries its output for every image.
         entry["outputs"] = b64(model.forward(x, start=0, stop=index + 1))
     return entry
 
 
 def where_it_looked(model, x):
-    """``(method, layer name, maps (N, K, H, W) uint8)``: CAM or Grad-CAM of every class for every image."""
+    """``(method, layer name, maps (N, K, H, W) uint8, scales (N,))``: CAM or Grad-CAM of every
+    class for every image, on one scale per image shared by its classes.
+
+    Map k of image n is ``maps[n, k] / 255 * scales[n]`` (evidence for the class, ReLU'd, in
+    the units of the class score): a class the model finds no evidence for stays dark.
+    """
     if not conv_layer_indices(model):
-        return None, None, None
+        return None, None, None, None
     try:
-        gap_head_index(model)
         method, layer = "cam", model.layers[gap_head_index(model) - 1]
     except ValueError:
         method, layer = "grad_cam", model.layers[conv_layer_indices(model)[-1]]
-    n_classes = model.output_shape[-1]
-    maps = np.stack([compute_heatmaps(model, x, class_index=c, method=method) for c in range(n_classes)], 1)
-    return method, layer.name, np.round(maps * 255).astype(np.uint8)
+    raw = [raw_heatmaps(model, x, class_index=c, method=method)[0] for c in range(model.output_shape[-1])]
+    maps = np.stack([np.maximum(upsample(r, model.input_shape[:2]), 0) for r in raw], 1)    # (N, K, H, W)
+    scales = maps.max(axis=(1, 2, 3))
+    quantised = np.round(maps / np.where(scales > 0, scales, 1)[:, None, None, None] * 255).astype(np.uint8)
+    return method, layer.name, quantised, scales
 
 
-def choose_examples(model, x, y, n=16, wrong=4, seed=0):
-    """Indices of ``n`` images of ``x``: up to ``wrong`` that the model gets wrong, the rest right.
+def choose_examples(model, x, y, n=16, wrong=None, seed=0):
+    """Indices of ``n`` images of ``x``: up to ``wrong`` (default a quarter of ``n``) that the
+    model gets wrong, the rest right.
 
     Chosen at random (fixed ``seed``), then shown in their order in ``x``. Without
     labels ``y``: the first ``n``.
@@ -112,6 +140,7 @@ def choose_examples(model, x, y, n=16, wrong=4, seed=0):
     predicted = model.predict(model_input(model, x), batch_size=500, verbose=0).argmax(axis=1)
     labels = np.asarray(y).argmax(axis=1) if np.ndim(y) == 2 else np.asarray(y)
     rng = np.random.default_rng(seed)
+    wrong = n // 4 if wrong is None else wrong
     misses = rng.permutation(np.flatnonzero(predicted != labels))
     hits = rng.permutation(np.flatnonzero(predicted == labels))
     take = min(wrong, len(misses), n)
@@ -129,18 +158,26 @@ def page_data(model, x, y=None, class_names=None, history=None, recorder=None, t
         raise ValueError(f"class_names has {len(names)} names but the model has {n_classes} classes. "
                          f"Received class_names={names!r}.")
     labels = None if y is None else (np.asarray(y).argmax(1) if np.ndim(y) == 2 else np.asarray(y)).tolist()
-    method, cam_layer, maps = where_it_looked(model, x)
+    method, cam_layer, maps, scales = where_it_looked(model, x)
     from .recorder import health_advice           # the recorder imports nothing heavy
     return {"title": title or f"minicnn explain: {model.name}", "model_name": model.name,
             "input_shape": list(model.input_shape), "class_names": names, "n_images": len(x),
-            "images": b64(x), "labels": labels,
+            "images": b64(x), "labels": labels, "logits_head": head_gives_logits(model),
+            # what one 0-255 pixel of the reader's own image becomes: as these images were made
+            "pixel_scale": 1.0 if float(x.max(initial=0)) > 1.5 else 1 / 255,
             "probabilities": np.round(probabilities, 5).tolist(),
             "layers": [_layer_entry(model, i, x) for i in range(len(model.layers))],
             "card": model_card(model),
             "cam": None if maps is None else {"method": method, "layer": cam_layer,
-                                              "shape": list(maps.shape), "data": b64(maps, "u1")},
+                                              "shape": list(maps.shape), "data": b64(maps, "u1"),
+                                              "scales": [float(v) for v in scales]},
             "history": history, "recorder": recorder,
             "advice": health_advice(recorder) if recorder else []}
+
+
+# The page script, in the order it runs: the forward pass and the layer registry, the views,
+# the reader's own image.
+SCRIPTS = ("forward.js", "views.js", "own_image.js")
 
 
 def _asset(name):
@@ -152,7 +189,7 @@ def render_page(data):
     # "</" or "<!--" inside a <script> block could end it early; JSON may write them "<\/", "<\u0021--".
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/").replace("<!--", "<\\u0021--")
     parts = {"<!--TITLE-->": html.escape(data["title"]), "/*STYLE*/": _asset("page.css"),
-             "/*DATA*/": payload, "/*SCRIPT*/": _asset("views.js")}
+             "/*DATA*/": payload, "/*SCRIPT*/": "\n".join(_asset(name) for name in SCRIPTS)}
     # One pass, so nothing inserted is searched for markers again.
     return re.sub("|".join(re.escape(marker) for marker in parts), lambda m: parts[m.group(0)], _asset("page.html"))
 

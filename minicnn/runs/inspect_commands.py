@@ -27,9 +27,11 @@ def add_parsers(sub, positive_int, add_data_arguments):
                              formatter_class=argparse.RawDescriptionHelpFormatter)
     explain.add_argument("model_file", metavar="MODEL", help="a .minicnn file or a run folder")
     explain.add_argument("--images", type=positive_int, default=16, metavar="N",
-                         help="test images on the page, a quarter of them mistakes if there are any (default 16)")
+                         help="test images on the page, a quarter of them (rounded down) ones the model gets "
+                         "wrong if there are that many (default 16)")
     explain.add_argument("--out", metavar="PAGE.html",
-                         help="where to write the page (default: explain.html beside the model file)")
+                         help="where to write the page, in a folder that exists (default: explain.html "
+                         "beside the model file)")
     add_data_arguments(explain)
     explain.set_defaults(run=run_explain)
     summary = sub.add_parser("summary", help="the model card of a saved model in the terminal",
@@ -53,17 +55,29 @@ def model_and_run_files(path):
     return (load_model(path), *found), path
 
 
+def check_page_path(out):
+    """Refuse ``--out`` before any work: an existing folder, or a file in a folder that does not exist."""
+    if out.is_dir():
+        raise pipeline.RunError(f"--out {out} is a folder; name the page file, e.g. --out {out / 'explain.html'}.")
+    if not out.parent.is_dir():
+        raise pipeline.RunError(f"--out {out}: the folder {out.parent} does not exist; create it first "
+                                "or write the page somewhere else.")
+
+
 def run_explain(args):
     from ..interpret.explain import choose_examples, explain
+    if args.out:
+        check_page_path(Path(args.out))                   # before loading anything
     (model, history, records), path = model_and_run_files(args.model_file)
+    out = Path(args.out or path.parent / "explain.html")
+    check_page_path(out)
     (_, (x_test, y_test)), source = pipeline.load_data(args.data, args.sample)
     x = to_model_input(x_test)
     chosen = choose_examples(model, x, y_test, n=args.images)
     names = CLASS_NAMES if model.output_shape[-1] == len(CLASS_NAMES) else None
-    out = Path(args.out or path.parent / "explain.html")
     explain(model, x[chosen], y_test[chosen], path=out, class_names=names, history=history,
             recorder=records, title=f"minicnn explain: {model.name} ({path})")
-    print(f"Wrote {out} ({out.stat().st_size / 1e6:.1f} MB): {len(chosen)} test images from {source}. "
+    print(f"Wrote {out} ({out.stat().st_size / 1e6:.1f} MB): {len(chosen)} test image{'s' * (len(chosen) != 1)} from {source}. "
           "Open it in a browser; it needs no network.")
     return 0
 
