@@ -12,20 +12,23 @@ import numpy as np
 
 from . import losses, optimizers, regularizers
 from .layers import Softmax
+from .metrics import METRICS, Metric
 
 
 class CompileMixin:
     """``compile``, the loss and ``compute_gradients``; mixed into ``Sequential``, which supplies the passes."""
 
     def compile(self, optimizer="rmsprop", loss="categorical_crossentropy", metrics=("accuracy",)):
-        """Choose the optimizer, the loss and the metrics (only "accuracy" is known)."""
+        """Choose the optimizer, the loss and the metrics: Keras's names (``"accuracy"``,
+        ``"sparse_categorical_accuracy"``...) or objects from ``minicnn.metrics``."""
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
-        unknown = [m for m in metrics or () if m not in ("accuracy", "acc")]
+        self.metrics = list(metrics or [])
+        unknown = [m for m in self.metrics if not isinstance(m, Metric) and m not in METRICS]
         if unknown:
-            raise ValueError(f"Unknown metrics {unknown}; minicnn knows 'accuracy'. For precision, "
-                             f"recall and F1 use minicnn.runs.metrics on model.predict(x).")
-        self.metrics = ["accuracy"] if metrics else []
+            raise ValueError(f"Unknown metrics {unknown}; minicnn knows {sorted(METRICS)} and the classes in "
+                             f"minicnn.metrics. For precision, recall and F1 use minicnn.runs.metrics on "
+                             f"model.predict(x).")
 
     def _fused_softmax(self):
         """True when the fused softmax + cross-entropy gradient applies to this model's head."""

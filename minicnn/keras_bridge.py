@@ -105,7 +105,8 @@ def to_keras(model):
     if model.loss is not None:
         twin.compile(optimizer=_keras_optimizer(keras, model.optimizer),
                      loss=getattr(keras.losses, type(model.loss).__name__)(**model.loss.get_config()),
-                     metrics=list(model.metrics))
+                     metrics=[m if isinstance(m, str) else getattr(keras.metrics, type(m).__name__)(**m.get_config())
+                              for m in model.metrics])
     return twin
 
 

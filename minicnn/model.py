@@ -11,11 +11,14 @@ Step 2 and the optimizer are chosen by ``compile`` (``compiling.py``); the
 loop over batches is ``fit`` (``training.py``). This file holds the structure:
 the layers, the two passes, the weights and the architecture's config.
 """
+import os
+
 import numpy as np
 
 from . import backend, checks, losses, saving
 from .compiling import CompileMixin
 from .layers import LAYER_CLASSES, Input
+from .layers.base import unique_name
 from .summary import summary_text
 from .training import TrainingMixin
 
@@ -34,8 +37,24 @@ def layer_steps(layers, per_layer=False):
     return [(1, layer) for layer in layers]
 
 
+def build_or_keep(layer, input_shape):
+    """Build ``layer`` for ``input_shape``, unless it is built already: then it keeps its
+    weights (a layer of a trained model reused in a new one) and must fit the shape."""
+    if not layer.built:
+        layer.build(input_shape)
+    elif tuple(layer.input_shape) != tuple(input_shape):
+        raise ValueError(f"Layer {layer.name!r} was built for inputs of shape {tuple(layer.input_shape)} "
+                         f"but now receives {tuple(input_shape)}. Reuse it where that shape reaches it, "
+                         f"or make a new layer.")
+
+
 class Sequential(CompileMixin, TrainingMixin):
-    """A linear stack of layers.
+    """A linear stack of layers; itself usable as a layer of another ``Sequential``.
+
+    As a layer (``Sequential([model, Softmax()])``, ``Sequential([data_augmentation, ...])``)
+    it keeps its weights, runs its own layers forward and backward, and offers what a layer
+    offers: ``params``/``grads``/``state`` named ``"inner_layer/kernel"``, ``trainable``
+    (setting it sets every inner layer's, as in Keras), and its config.
 
     >>> from minicnn.layers import Conv2D, Flatten, Dense
     >>> model = Sequential([Conv2D(8, 3, activation="relu"), Flatten(), Dense(10, activation="softmax")],
@@ -45,9 +64,12 @@ class Sequential(CompileMixin, TrainingMixin):
     54170
     """
 
-    def __init__(self, layers=None, input_shape=None, name="sequential"):
-        self.name = name
+    activation = None             # as a layer: no activation of its own to fuse with a loss
+
+    def __init__(self, layers=None, input_shape=None, name=None, trainable=True):
+        self.name = name or unique_name("sequential")
         self.layers = []
+        self._trainable = bool(trainable)
         self.input_shape = None
         self.optimizer = self.loss = None
         self.metrics = []
@@ -57,6 +79,8 @@ class Sequential(CompileMixin, TrainingMixin):
             self.add(layer)
         if input_shape is not None:
             self.build(input_shape)
+        if not trainable:
+            self.trainable = False
 
     # ---------------------------------------------------------------- structure
     def add(self, layer):
@@ -74,22 +98,31 @@ class Sequential(CompileMixin, TrainingMixin):
             raise TypeError(f"Sequential.add expects a minicnn layer; received {layer!r}.")
         self.layers.append(layer)
         if self.built:
-            layer.build(self.layers[-2].output_shape if len(self.layers) > 1 else self.input_shape)
+            build_or_keep(layer, self.layers[-2].output_shape if len(self.layers) > 1 else self.input_shape)
         elif len(self.layers) == 1 and layer.declared_input_shape is not None:
             self.build(layer.declared_input_shape)
 
     def build(self, input_shape):
-        """Build every layer in turn; ``input_shape`` has no batch axis, e.g. (28, 28, 1)."""
+        """Build every layer in turn; ``input_shape`` has no batch axis, e.g. (28, 28, 1).
+
+        A layer built before (taken from a trained model) keeps its weights, as in Keras;
+        it must receive the shape it was built for.
+        """
         shape = tuple(int(d) for d in input_shape)
         self.input_shape = shape
         self.dtype = backend.floatx()
         for layer in self.layers:
-            layer.build(shape)
+            build_or_keep(layer, shape)
             shape = layer.output_shape
 
     @property
     def built(self):
         return self.input_shape is not None
+
+    @property
+    def declared_input_shape(self):
+        """As a layer: a built model says what it receives, so an outer model can build at once."""
+        return self.input_shape
 
     @property
     def output_shape(self):
@@ -134,12 +167,20 @@ class Sequential(CompileMixin, TrainingMixin):
                 outputs.append(x)
         return outputs if return_outputs else x
 
-    def __call__(self, x, training=False):
-        """Forward pass on ``x`` converted to the model's float type (building it if needed)."""
+    def __call__(self, x, training=None):
+        """Forward pass on ``x`` converted to the model's float type (building it if needed).
+
+        ``training=None`` lets each layer choose, as in Keras: Dropout and BatchNormalization
+        infer, augmentation layers augment (``data_augmentation(images)``).
+        """
         x = np.asarray(x)
         if not self.built:
             self.build(x.shape[1:])
         return self.forward(x.astype(self.dtype, copy=False), training)
+
+    def backward_preactivation(self, grad):
+        """As a layer: a model has no activation of its own, so this is ``backward``."""
+        return self.backward(grad)
 
     def backward(self, grad_out, from_logits=False, down_to=0, input_gradient=True):
         """Backpropagate from the output of the last forward pass down to the input of layer ``down_to``.
@@ -186,12 +227,52 @@ class Sequential(CompileMixin, TrainingMixin):
     @property
     def trainable_weights(self):
         """The arrays the optimizer moves: the ``params`` of every layer not frozen."""
+        if not self.trainable:
+            return []
         return [w for layer in self.layers for w in layer.trainable_weights]
 
     @property
     def gradients(self):
         """The gradient arrays from the last backward pass, in the order of ``trainable_weights``."""
-        return [layer.grads[k] for layer in self.layers if layer.trainable for k in layer.params]
+        if not self.trainable:
+            return []
+        return [grad for layer in self.layers for grad in
+                (layer.gradients if isinstance(layer, Sequential) else
+                 [layer.grads[k] for k in layer.params] if layer.trainable else [])]
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        """``model.trainable = False`` freezes the model and every layer in it, as in Keras."""
+        self._trainable = bool(value)
+        for layer in self.layers:
+            layer.trainable = bool(value)
+
+    # As a layer of another model: its layers' arrays under "inner_layer/name".
+    @property
+    def params(self):
+        return {f"{layer.name}/{k}": w for layer in self.layers for k, w in layer.params.items()}
+
+    @property
+    def grads(self):
+        return {f"{layer.name}/{k}": g for layer in self.layers for k, g in layer.grads.items()}
+
+    @property
+    def state(self):
+        return {f"{layer.name}/{k}": w for layer in self.layers for k, w in layer.state.items()}
+
+    @property
+    def rng(self):
+        return self.layers[0].rng if self.layers else None
+
+    @rng.setter
+    def rng(self, generator):
+        """The training loop reseeds every layer's generator per epoch; a model passes it on."""
+        for layer in self.layers:
+            layer.rng = generator
 
     def get_weights(self):
         """Copies of all weights, a flat list in Keras order (``keras_model.get_weights()`` fits)."""
@@ -233,28 +314,45 @@ class Sequential(CompileMixin, TrainingMixin):
         if y is None:
             return x
         sparse = isinstance(self.loss, losses.SparseCategoricalCrossentropy)
-        return x, checks.check_targets(y, len(x), self.output_shape[-1], sparse)
+        y = checks.check_targets(y, len(x), self.output_shape[-1], sparse)
+        return x, y if sparse else y.astype(self.dtype, copy=False)     # one-hot float64 (Keras's) -> ours
 
     # ---------------------------------------------------------------- config
     def get_config(self):
         """Architecture as JSON-ready data: ``Sequential.from_config`` rebuilds it."""
         return {"name": self.name, "input_shape": self.input_shape,
+                **({} if self.trainable else {"trainable": False}),
                 "layers": [{"class_name": type(l).__name__, "config": l.get_config()} for l in self.layers]}
 
     @classmethod
     def from_config(cls, config):
         layers = []
         for entry in config["layers"]:
+            if entry["class_name"] == "Sequential":
+                layers.append(cls.from_config(entry["config"]))
+                continue
             if entry["class_name"] not in LAYER_CLASSES:
                 raise ValueError(f"Unknown layer class {entry['class_name']!r}; known: {sorted(LAYER_CLASSES)}.")
             layers.append(LAYER_CLASSES[entry["class_name"]](**entry["config"]))
-        return cls(layers, input_shape=config["input_shape"], name=config.get("name", "sequential"))
+        return cls(layers, input_shape=config["input_shape"], name=config.get("name", "sequential"),
+                   trainable=config.get("trainable", True))
 
     # ---------------------------------------------------------------- files
     def save(self, path):
         """Write architecture, compile settings, weights, optimizer state, epoch and seed to
         one file (atomically); returns its path. ``minicnn.load_model`` reads it back."""
         return saving.save_model(self, path)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Write the weights only (atomically); ``load_weights`` puts them into a model built
+        the same way. ``overwrite=False`` refuses to replace a file (Keras asks at a prompt)."""
+        if not overwrite and os.path.exists(filepath):
+            raise FileExistsError(f"save_weights: {os.fspath(filepath)!r} exists and overwrite=False.")
+        saving.save_weights(self, filepath)
+
+    def load_weights(self, filepath):
+        """Set the weights from a file ``save_weights`` wrote (matched by position and shape, as in Keras)."""
+        saving.load_weights(self, filepath)
 
 
 def load_model(path):

@@ -107,14 +107,20 @@ def serialize(regularizer):
 
 
 def penalty(layer):
-    """The sum of a layer's penalties; 0 for a frozen layer (Keras counts trainable weights only)."""
+    """The sum of a layer's penalties; 0 for a frozen layer (Keras counts trainable weights only).
+    A model used as a layer sums its layers' penalties."""
     if not layer.trainable:
         return 0.0
+    if hasattr(layer, "layers"):
+        return sum(penalty(inner) for inner in layer.layers)
     return sum(regularizer(layer.params[name]) for name, regularizer in layer.regularizers.items())
 
 
 def add_gradients(layer):
     """Add each penalty's gradient to the layer's ``grads`` (after its backward pass)."""
-    if layer.trainable:
+    if layer.trainable and hasattr(layer, "layers"):
+        for inner in layer.layers:
+            add_gradients(inner)
+    elif layer.trainable:
         for name, regularizer in layer.regularizers.items():
             layer.grads[name] = layer.grads[name] + regularizer.gradient(layer.params[name])

@@ -73,7 +73,7 @@ import zipfile
 
 import numpy as np
 
-from . import backend, losses, optimizers
+from . import backend, losses, metrics, optimizers
 from ._version import __version__
 from .io.archive import (ModelFileError, check_member_names, explained, member_table, read_array,  # noqa: F401
                          refuse_other_formats, write_array, write_member)  # ModelFileError: this format's error
@@ -88,6 +88,8 @@ DTYPES = ("float32", "float64")
 
 OPTIMIZER_CLASSES = {cls.__name__: cls for cls in optimizers.OPTIMIZERS.values()}
 LOSS_CLASSES = {cls.__name__: cls for cls in losses.LOSSES.values()}
+METRIC_CLASSES = {cls.__name__: cls for cls in vars(metrics).values()
+                  if isinstance(cls, type) and issubclass(cls, metrics.Metric) and cls is not metrics.Metric}
 
 
 def save_model(model, path):
@@ -141,7 +143,8 @@ def describe(model):
     if model.optimizer is not None:
         meta["compile"] = {"optimizer": _class_and_config(model.optimizer, OPTIMIZER_CLASSES, "optimizer"),
                            "loss": _class_and_config(model.loss, LOSS_CLASSES, "loss"),
-                           "metrics": list(model.metrics)}
+                           "metrics": [m if isinstance(m, str) else _class_and_config(m, METRIC_CLASSES, "metric")
+                                       for m in model.metrics]}
         state = model.optimizer.get_state()
         slots = {}
         for slot in (key for key in state if key != "iterations"):
@@ -164,8 +167,16 @@ def weight_members(model):
     """
     for index, layer in enumerate(model.layers):
         folder = f"{index:02d}_" + re.sub(r"[^0-9A-Za-z_.-]", "_", layer.name)
-        for name, array in [*layer.params.items(), *layer.state.items()]:
+        for name, array in named_weights(layer):
             yield f"weights/{folder}/{name}.npy", layer.name, name, array
+
+
+def named_weights(layer):
+    """``[(name, array), ...]`` in ``layer.weights`` order; a model used as a layer names its
+    layers' arrays ``"inner_layer/kernel"``, layer by layer (each one's params, then its state)."""
+    if hasattr(layer, "layers"):
+        return [(f"{inner.name}/{name}", array) for inner in layer.layers for name, array in named_weights(inner)]
+    return [*layer.params.items(), *layer.state.items()]
 
 
 def slot_members(model):
@@ -319,7 +330,8 @@ def _compile(model, settings, path):
     with explained(path, "model.json holds compile settings minicnn cannot use"):
         model.compile(optimizer=_instance(settings["optimizer"], OPTIMIZER_CLASSES, "optimizer", path),
                       loss=_instance(settings["loss"], LOSS_CLASSES, "loss", path),
-                      metrics=settings["metrics"])
+                      metrics=[m if isinstance(m, str) else _instance(m, METRIC_CLASSES, "metric", path)
+                               for m in settings["metrics"]])
 
 
 def _check_training(training, path):
@@ -382,3 +394,96 @@ def _restore(model, meta, arrays):
                                       for slot, entries in state["slots"].items()}})
     model.epochs_completed = meta["training"]["epochs_completed"]
     model.fit_seed = meta["training"]["fit_seed"]
+
+
+# ---------------------------------------------------------------- weights only
+# ``model.save_weights(path)`` writes a zip like the model file's, holding only the weights:
+#     weights.json      format "minicnn-weights", version 1, and per array: member, layer, name, shape, dtype
+#     weights/000.npy   one array per weight, in get_weights() order
+# As in Keras, weights are matched to a model by position, not by name: a new model built by
+# the same code (whose layers are called dense_2 instead of dense) loads them.
+WEIGHTS_FORMAT_NAME = "minicnn-weights"
+WEIGHTS_META_MEMBER = "weights.json"
+KERAS_WEIGHTS_SUFFIX = ".weights.h5"
+
+
+def save_weights(model, path):
+    """Write the model's weights to ``path`` (any name but Keras's; atomically); returns the path."""
+    path = _weights_path(path, "save_weights")
+    if not getattr(model, "built", False):
+        raise ValueError("save_weights: the model is not built yet, so it has no weights. Pass "
+                         "input_shape=... to Sequential, or call the model on data first.")
+    entries, arrays = [], {}
+    for index, (_, layer, name, array) in enumerate(weight_members(model)):
+        member = f"weights/{index:03d}.npy"
+        entries.append({"member": member, "layer": layer, "name": name, **layout(array)})
+        arrays[member] = array
+    meta = {"format": WEIGHTS_FORMAT_NAME, "format_version": 1, "weights": entries}
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with replacing(path) as temp, zipfile.ZipFile(temp, "w", zipfile.ZIP_STORED) as archive:
+        write_member(archive, WEIGHTS_META_MEMBER, json.dumps(meta, indent=1).encode("utf-8"))
+        for member, array in arrays.items():
+            write_array(archive, member, array)
+    return path
+
+
+def load_weights(model, path):
+    """Set the model's weights from a file ``save_weights`` wrote: the count and every shape are
+    checked, and each member's declared size, before anything is read (no pickle, no zip bombs)."""
+    path = _weights_path(path, "load_weights")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"load_weights: no file at {path!r}.")
+    refuse_other_formats(path)
+    if not model.built:
+        raise ValueError("load_weights: build the model first (input_shape=... or call it on data), so "
+                         "that it has weights to load into.")
+    own = [tuple(array.shape) for *_, array in weight_members(model)]
+    with explained(path, "cannot be read as a minicnn weights file", "It may be truncated or corrupted."):
+        with zipfile.ZipFile(path) as archive:
+            infos = member_table(archive, path)
+            entries = _weight_entries(archive, infos, path)
+            if [tuple(e["shape"]) for e in entries] != own:       # the dtype may differ: set_weights casts
+                raise ModelFileError(f"{path}: the file holds {len(entries)} arrays of shapes "
+                                     f"{[tuple(e['shape']) for e in entries]}, but the model has {len(own)} "
+                                     f"weights of shapes {own}. Load it into a model with the architecture "
+                                     f"that saved it.")
+            check_member_names(infos, [*(e["member"] for e in entries), WEIGHTS_META_MEMBER], path)
+            arrays = [read_array(archive, infos[e["member"]], tuple(e["shape"]), e["dtype"], path) for e in entries]
+    model.set_weights(arrays)
+
+
+def _weights_path(path, action):
+    """``path`` as a string; Keras's own names are refused rather than written in another format."""
+    path = os.fspath(path)
+    name = path.lower()
+    if name.endswith(KERAS_WEIGHTS_SUFFIX):
+        raise ValueError(f"{action}: {path!r} names Keras's {KERAS_WEIGHTS_SUFFIX} format, which this "
+                         f"minicnn cannot {action.split('_')[0]} yet. Use another name: any other name holds "
+                         f"minicnn's own weights format (e.g. 'cp.weights.minicnn').")
+    if name.endswith((".keras", ".h5")):
+        raise ValueError(f"{action}: {path!r} names a whole-model format; as in Keras 3, weights go to a "
+                         f"name ending in '{KERAS_WEIGHTS_SUFFIX}' (or any name that is not Keras's, for "
+                         f"minicnn's own format). model.save writes a whole model.")
+    return path
+
+
+def _weight_entries(archive, infos, path):
+    """The ``weights`` list of ``weights.json``, checked: format, version, member/shape/dtype of each."""
+    if WEIGHTS_META_MEMBER not in infos:
+        hint = " It is a minicnn model file: load it with minicnn.load_model." if META_MEMBER in infos else ""
+        raise ModelFileError(f"{path}: not a minicnn weights file (no {WEIGHTS_META_MEMBER}).{hint}")
+    if infos[WEIGHTS_META_MEMBER].file_size > MAX_META_BYTES:
+        raise ModelFileError(f"{path}: {WEIGHTS_META_MEMBER} is larger than {MAX_META_BYTES} bytes; "
+                             f"the file is not trusted.")
+    meta = json.loads(archive.read(WEIGHTS_META_MEMBER).decode("utf-8"))
+    if not isinstance(meta, dict) or meta.get("format") != WEIGHTS_FORMAT_NAME or meta.get("format_version") != 1:
+        raise ModelFileError(f"{path}: {WEIGHTS_META_MEMBER} does not say format={WEIGHTS_FORMAT_NAME!r}, "
+                             f"format_version=1.")
+    entries = meta.get("weights")
+    if not isinstance(entries, list) or not all(
+            isinstance(e, dict) and isinstance(e.get("member"), str) and e.get("dtype") in DTYPES
+            and isinstance(e.get("shape"), list) and all(type(d) is int and d >= 0 for d in e["shape"])
+            for e in entries):
+        raise ModelFileError(f"{path}: {WEIGHTS_META_MEMBER} must list each array's member, shape and "
+                             f"dtype (one of {DTYPES}).")
+    return entries

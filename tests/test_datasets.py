@@ -550,7 +550,7 @@ def test_to_model_input_rejects_converted_images():
 def test_to_categorical_like_keras():
     np.testing.assert_array_equal(to_categorical([2, 0, 1]), np.eye(3)[[2, 0, 1]])
     out = to_categorical(np.array([[3], [1]]), num_classes=5)
-    assert out.shape == (2, 5) and out.dtype == np.float32 and out[0, 3] == 1 and out.sum() == 2
+    assert out.shape == (2, 5) and out.dtype == np.float64 and out[0, 3] == 1 and out.sum() == 2
     np.testing.assert_array_equal(to_categorical(np.array([1.0, 0.0])), [[0, 1], [1, 0]])
 
 

@@ -106,10 +106,11 @@ LEVELS = [
     ["minicnn.__main__", "minicnn.runs"],                                    # the commands and their runs
     ["minicnn.course"],                                                      # what the notebooks share
     ["minicnn.interpret", "minicnn.cam", "minicnn.zoo", "minicnn.keras_bridge"],   # built on trained models
-    ["minicnn.model", "minicnn.saving", "minicnn.compiling", "minicnn.training", "minicnn.gradcheck",
+    ["minicnn.model", "minicnn.models", "minicnn.saving", "minicnn.compiling", "minicnn.training", "minicnn.gradcheck",
      "minicnn.summary"],                                                     # the model and its file
     ["minicnn.fast"],                                                        # what runs the layers fast
-    ["minicnn.losses", "minicnn.optimizers", "minicnn.schedules", "minicnn.callbacks", "minicnn.datasets"],
+    ["minicnn.losses", "minicnn.metrics", "minicnn.optimizers", "minicnn.schedules", "minicnn.callbacks",
+     "minicnn.datasets", "minicnn.utils"],
     ["minicnn.layers"],                                                      # the teaching code
     ["minicnn.regularizers", "minicnn.checks", "minicnn.backend", "minicnn.io", "minicnn._lazy",
      "minicnn._version"],                                                    # knows nothing of models

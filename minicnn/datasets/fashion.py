@@ -112,14 +112,14 @@ def to_categorical(y, num_classes=None):
 
     Returns
     -------
-    ndarray, (N, num_classes), dtype ``floatx()``
+    ndarray, (N, num_classes), float64 as Keras's (a model casts targets to its own float type)
         Row i is all zeros except a one in column ``y[i]``.
 
     Examples
     --------
     >>> to_categorical([0, 2], num_classes=3)
     array([[1., 0., 0.],
-           [0., 0., 1.]], dtype=float32)
+           [0., 0., 1.]])
     """
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
@@ -141,7 +141,7 @@ def to_categorical(y, num_classes=None):
         i = outside[0]
         raise ValueError(f"Label {y[i]} (at index {i}) is outside 0..{num_classes - 1}. "
                          f"Check the labels, or pass num_classes > {y[i]}.")
-    one_hot = np.zeros((len(y), num_classes), dtype=floatx())
+    one_hot = np.zeros((len(y), num_classes))
     one_hot[np.arange(len(y)), y] = 1
     return one_hot
 

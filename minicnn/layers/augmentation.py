@@ -1,5 +1,8 @@
 """Data augmentation layers: a random change of every training image, the identity at inference.
 
+Called directly (``flip(images)``, ``training=None``) they augment, as Keras 3's random
+layers do; ``model.predict`` and ``evaluate`` pass ``training=False`` and get the images unchanged.
+
 Shapes: x (N, H, W, C) -> out of the same shape.
 
 Each layer draws its parameters (flip or not, a shift, an angle, a zoom) from
@@ -32,8 +35,8 @@ class Augmentation(Layer):
         check_image_shape(self, input_shape)
         return input_shape
 
-    def forward(self, x, training=False):
-        if not training:
+    def forward(self, x, training=None):
+        if training is False:
             self.cache = None                   # identity: nothing to remember
             return x
         parameters = self.draw(len(x))

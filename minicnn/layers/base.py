@@ -47,6 +47,13 @@ def snake_case(name):
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+def unique_name(base):
+    """``base`` the first time, then ``base_1``, ``base_2``...: Keras's automatic names."""
+    count = Layer._name_counts[base]
+    Layer._name_counts[base] += 1
+    return base if count == 0 else f"{base}_{count}"
+
+
 def glorot_uniform(shape, fan_in, fan_out):
     """Keras's default kernel initialiser: U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out)).
 
@@ -83,10 +90,7 @@ class Layer:
         self.rng = np.random.default_rng()
 
     def _unique_name(self):
-        base = snake_case(type(self).__name__)
-        count = Layer._name_counts[base]
-        Layer._name_counts[base] += 1
-        return base if count == 0 else f"{base}_{count}"
+        return unique_name(snake_case(type(self).__name__))
 
     def build(self, input_shape):
         """Record the input shape (no batch axis) and compute the output shape."""
@@ -127,8 +131,12 @@ class Layer:
         """Backward from the output before the activation; without one, that is the output."""
         return self.backward(grad_z)
 
-    def __call__(self, x, training=False):
-        """Build on first use (from ``x.shape[1:]``), then run ``forward``."""
+    def __call__(self, x, training=None):
+        """Build on first use (from ``x.shape[1:]``), then run ``forward``.
+
+        ``training=None`` leaves the choice to the layer, as in Keras: Dropout and
+        BatchNormalization take it as inference, the augmentation layers as training.
+        """
         if not self.built:
             self.build(np.shape(x)[1:])
         return self.forward(x, training=training)
