@@ -91,9 +91,15 @@ def _json_ready(value):
     return value if isinstance(value, (str, float, int, bool)) else np.asarray(value).tolist()
 
 
-def _layer_entry(model, index, x):
-    """What forward.js needs to run layer ``index``: its type, shapes, attributes and weights."""
-    layer = model.layers[index]
+def shown_layers(model):
+    """The layers the page shows, in order: a Sequential used as a layer shows as its own layers."""
+    for layer in model.layers:
+        yield from shown_layers(layer) if hasattr(layer, "layers") else [layer]
+
+
+def _layer_entry(layers, index, x):
+    """What forward.js needs to run ``layers[index]``: its type, shapes, attributes and weights."""
+    layer = layers[index]
     kind, attributes = PAGE_LAYERS.get(type(layer).__name__, (type(layer).__name__, ()))
     activation, options = activation_of(layer)
     weights = {**layer.params, **layer.state}          # BatchNormalization's moving statistics too
@@ -104,7 +110,9 @@ def _layer_entry(model, index, x):
     entry.update({name: _json_ready(getattr(layer, name)) for name in attributes if hasattr(layer, name)})
     if type(layer).__name__ not in PAGE_LAYERS or activation not in PAGE_ACTIVATIONS:
         # A layer of the user's own: the page cannot run it, so it carries its output for every image.
-        entry["outputs"] = b64(model.forward(x, start=0, stop=index + 1))
+        for below in layers[:index + 1]:
+            x = below.forward(x, training=False)
+        entry["outputs"] = b64(x)
     return entry
 
 
@@ -150,7 +158,7 @@ def choose_examples(model, x, y, n=16, wrong=None, seed=0):
 
 def page_data(model, x, y=None, class_names=None, history=None, recorder=None, title=None):
     """Everything the page shows, as JSON-ready data (arrays as base64)."""
-    x = model_input(model, x)
+    x, layers = model_input(model, x), list(shown_layers(model))
     probabilities = class_probabilities(model, model.predict(x, batch_size=500, verbose=0))
     n_classes = probabilities.shape[1]
     names = list(class_names) if class_names is not None else [str(c) for c in range(n_classes)]
@@ -166,7 +174,7 @@ def page_data(model, x, y=None, class_names=None, history=None, recorder=None, t
             # what one 0-255 pixel of the reader's own image becomes: as these images were made
             "pixel_scale": 1.0 if float(x.max(initial=0)) > 1.5 else 1 / 255,
             "probabilities": np.round(probabilities, 5).tolist(),
-            "layers": [_layer_entry(model, i, x) for i in range(len(model.layers))],
+            "layers": [_layer_entry(layers, i, x) for i in range(len(layers))],
             "card": model_card(model),
             "cam": None if maps is None else {"method": method, "layer": cam_layer,
                                               "shape": list(maps.shape), "data": b64(maps, "u1"),

@@ -125,10 +125,22 @@ function maxWinner(values) {
 }
 const poolValue = (layer, cells) => (layer.type === "MaxPooling2D" ? cells[maxWinner(cells.map((e) => e.v))].v
   : cells.reduce((s, e) => s + e.v, 0) / cells.length);
+// The whole layer: the same rule as poolValue, without making a cell object per value.
 function pool(layer, x) {
-  const [OH, OW, C] = layer.output_shape, out = new Float64Array(OH * OW * C);
-  for (let i = 0; i < OH; i++) for (let j = 0; j < OW; j++) for (let c = 0; c < C; c++)
-    out[(i * OW + j) * C + c] = poolValue(layer, poolCells(layer, x, i, j, c));
+  const [OH, OW, C] = layer.output_shape, [PH, PW] = layer.pool_size, [H, W] = x.shape, isMax = layer.type === "MaxPooling2D";
+  const out = new Float64Array(OH * OW * C);
+  for (let i = 0; i < OH; i++) for (let j = 0; j < OW; j++) {
+    const [r, q] = windowStart(layer, i, j), o = (i * OW + j) * C;
+    for (let c = 0; c < C; c++) {
+      let best = -Infinity, sum = 0, count = 0;
+      for (let a = Math.max(0, -r); a < PH && r + a < H; a++) for (let b = Math.max(0, -q); b < PW && q + b < W; b++) {
+        const v = x.data[((r + a) * W + q + b) * C + c];
+        if (best === best && !(v <= best)) best = v;                  // a larger value, or NaN, which then stays
+        sum += v; count++;
+      }
+      out[o + c] = isMax ? best : sum / count;
+    }
+  }
   return {shape: layer.output_shape, data: out};
 }
 

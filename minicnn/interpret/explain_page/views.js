@@ -22,15 +22,18 @@ function scaleOf(data) { let m = 0; for (const v of data) if (Math.abs(v) > m) m
 // H x W pixels painted by paint(k) -> [r, g, b] (k = i*W + j), shown `px` screen pixels per value.
 function pixelCanvas(H, W, px, paint) {
   const canvas = el("canvas", {width: W, height: H}), ctx = canvas.getContext("2d"), img = ctx.createImageData(W, H);
-  for (let k = 0; k < H * W; k++) { const rgb = paint(k); img.data.set([rgb[0], rgb[1], rgb[2], 255], 4 * k); }
+  for (let k = 0; k < H * W; k++) {
+    const rgb = paint(k);
+    img.data[4 * k] = rgb[0]; img.data[4 * k + 1] = rgb[1]; img.data[4 * k + 2] = rgb[2]; img.data[4 * k + 3] = 255;
+  }
   ctx.putImageData(img, 0, 0);
   canvas.style.width = W * px + "px"; canvas.style.height = H * px + "px";
   return canvas;
 }
 // One channel of an (H, W, C) tensor (or a vector, as one row) in the colour scale.
-function mapCanvas(t, c, px, scale, paint = colour) {
+function mapCanvas(t, c, px, scale) {
   const [H, W, C] = t.shape.length === 3 ? t.shape : [1, t.shape[0], 1];
-  return pixelCanvas(H, W, px, (k) => paint(t.data[k * C + c], scale));
+  return pixelCanvas(H, W, px, (k) => colour(t.data[k * C + c], scale));
 }
 // An input image as it looks: grey for one channel, red-green-blue for three. The page's images are
 // in [0, 1] (or 0-255 if the model was given 0-255 pixels: pixel_scale 1).
