@@ -9,18 +9,27 @@ Setting ``model.stop_training = True`` ends ``fit`` after the current epoch.
 import inspect
 import numbers
 import os
+import time
 import warnings
 
 import numpy as np
 
 
 class Callback:
-    """Base class: every hook does nothing; subclasses override the ones they need."""
+    """Base class: every hook does nothing; subclasses override the ones they need.
+
+    ``self.params`` is what ``fit`` tells every callback before training, as in Keras:
+    ``{"verbose": ..., "epochs": ..., "steps": batches per epoch}``.
+    """
 
     model = None
+    params = {}
 
     def set_model(self, model):
         self.model = model
+
+    def set_params(self, params):
+        self.params = params
 
     def on_train_begin(self, logs=None):
         pass
@@ -40,27 +49,63 @@ class Callback:
     def on_train_batch_end(self, batch, logs=None):
         pass
 
+    def on_test_begin(self, logs=None):
+        pass
+
+    def on_test_end(self, logs=None):
+        pass
+
+    def on_test_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_test_batch_end(self, batch, logs=None):
+        pass
+
+    def on_predict_begin(self, logs=None):
+        pass
+
+    def on_predict_end(self, logs=None):
+        pass
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_predict_batch_end(self, batch, logs=None):
+        pass
+
 
 class History(Callback):
-    """Records each epoch's logs: ``history.history["loss"]`` is the list of epoch losses."""
+    """Records each epoch's logs: ``history.history["loss"]`` is the list of epoch losses.
+
+    ``history.params`` holds what fit said (``verbose``, ``epochs``, ``steps``), and
+    ``history.epoch_seconds`` each epoch's training time (not a key of ``history.history``,
+    which holds exactly Keras's keys).
+    """
 
     def __init__(self):
         self.history = {}
         self.epoch = []
+        self.epoch_seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
+        self.epoch_seconds.append(time.perf_counter() - self._started)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
 
 
 class CallbackList:
-    """Calls the same hook on every callback, in order."""
+    """Calls the same hook on every callback, in order; ``set_params`` tells them all ``fit``'s settings."""
 
-    def __init__(self, callbacks, model):
+    def __init__(self, callbacks, model, params=None):
         self.callbacks = list(callbacks)
         for callback in self.callbacks:
             callback.set_model(model)
+            if params is not None:
+                callback.set_params(params)
 
     def __getattr__(self, hook):
         def call_all(*args, **kwargs):
@@ -92,19 +137,29 @@ class EarlyStopping(Callback):
 
     ``patience=2`` with val_loss 1.0, 0.5, 0.7, 0.6 stops after the fourth epoch,
     as Keras does; ``restore_best_weights`` then brings back the second epoch's weights.
+    Keras's other arguments: ``start_from_epoch`` epochs are not watched at all (a
+    warm-up), ``baseline`` must also be beaten to restart the count, and ``verbose=1``
+    prints "Epoch 4: early stopping" and which epoch's weights come back.
     """
 
-    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, mode="auto",
-                 restore_best_weights=False):
+    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto", baseline=None,
+                 restore_best_weights=False, start_from_epoch=0):
         self.monitor = monitor
         self.min_delta = abs(min_delta)
         self.patience = int(patience)
+        self.verbose = verbose
         self.sign = _improvement_sign(monitor, mode)
+        self.baseline = baseline
         self.restore_best_weights = restore_best_weights
+        self.start_from_epoch = int(start_from_epoch)
 
     def on_train_begin(self, logs=None):
-        self.best, self.best_weights, self.wait = -np.inf, None, 0
-        self.stopped_epoch = None
+        self.best, self.best_weights, self.best_epoch, self.wait = None, None, 0, 0
+        self.stopped_epoch = 0
+
+    def improves(self, value, reference):
+        """True when ``value`` beats ``reference`` by more than ``min_delta`` (any value beats None)."""
+        return reference is None or self.sign * value - self.min_delta > self.sign * reference
 
     def on_epoch_end(self, epoch, logs=None):
         value = (logs or {}).get(self.monitor)
@@ -112,52 +167,103 @@ class EarlyStopping(Callback):
             warnings.warn(f"EarlyStopping is watching {self.monitor!r}, which the logs do not have "
                           f"(they have {sorted(logs or {})}).", RuntimeWarning)
             return
-        score = self.sign * value
-        if score - self.min_delta > self.best:
-            self.best, self.wait = score, 0
+        if epoch < self.start_from_epoch:
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights, self.best_epoch = self.model.get_weights(), epoch
+        self.wait += 1
+        if self.improves(value, self.best):
+            self.best, self.best_epoch = value, epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
+            if self.baseline is None or self.improves(value, self.baseline):
+                self.wait = 0
             return
-        self.wait += 1
-        if self.wait >= self.patience:
+        if self.wait >= self.patience and epoch > 0:
             self.model.stop_training = True
             self.stopped_epoch = epoch
 
     def on_train_end(self, logs=None):
         """Like Keras 3, go back to the best epoch's weights when training ends, stopped early or not."""
+        if self.stopped_epoch > 0 and self.verbose > 0:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.best_weights is not None:
+            if self.verbose > 0:
+                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
             self.model.set_weights(self.best_weights)
 
 
 class ModelCheckpoint(Callback):
-    """Save the model (weights, optimizer state, epoch, seed) after every epoch.
+    """Save the model (weights, optimizer state, epoch, seed) after every epoch, as Keras's.
 
     ``filepath`` may hold ``{epoch}`` or log keys such as ``{val_loss:.3f}``.
-    With ``save_best_only`` the file is written only when ``monitor`` improves.
+    ``save_weights_only=True``: ``model.save_weights`` instead of ``model.save``.
+    ``save_freq="epoch"`` saves at each epoch's end; an int ``n`` after every ``n``
+    batches (counted across epochs, as Keras counts them). With ``save_best_only``
+    the file is written only when ``monitor`` improves (``mode`` says which way).
+    ``verbose=1`` prints what is saved, in Keras's words.
     Saves are atomic: a crash mid-save leaves the previous file intact.
     """
 
-    def __init__(self, filepath, monitor="val_loss", save_best_only=False, mode="auto"):
-        self.filepath = str(filepath)
-        self.monitor = monitor
-        self.save_best_only = save_best_only
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
+                 mode="auto", save_freq="epoch"):
+        self.filepath = os.fspath(filepath)
+        self.monitor, self.verbose = monitor, verbose
+        self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
         self.sign = _improvement_sign(monitor, mode)
-        self.best = -np.inf
+        if save_freq != "epoch" and not (isinstance(save_freq, (int, np.integer)) and save_freq > 0):
+            raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive number of batches. "
+                             f"Received save_freq={save_freq!r}.")
+        self.save_freq = save_freq
+        self.best = None
+        self.batches_since_save, self.epoch = 0, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch":
+            return
+        self.batches_since_save += 1
+        if self.batches_since_save >= self.save_freq:
+            self.batches_since_save = 0
+            self.save(self.epoch, logs or {})
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        if self.save_best_only:
-            value = logs.get(self.monitor)
-            if value is None or self.sign * value <= self.best:
-                return
-            self.best = self.sign * value
+        if self.save_freq == "epoch":
+            self.save(epoch, logs or {})
+
+    def save(self, epoch, logs):
+        """Save now, unless ``save_best_only`` and ``monitor`` did not improve."""
         try:
             path = self.filepath.format(epoch=epoch + 1, **logs)
         except KeyError as missing:
             raise KeyError(f"ModelCheckpoint: filepath {self.filepath!r} names {missing}, which this epoch's logs "
                            f"do not have (they have {['epoch', *sorted(logs)]}). Give fit validation data for "
                            f"'val_' names, or take the name out of filepath.") from None
-        self.model.save(path)
+        if self.save_best_only:
+            value = logs.get(self.monitor)
+            if value is None:
+                warnings.warn(f"Can save best model only with {self.monitor} available.", RuntimeWarning)
+            elif self.best is not None and self.sign * value <= self.sign * self.best:
+                self.say(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
+                return
+            else:
+                best = "None" if self.best is None else f"{self.best:.5f}"
+                self.say(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to {value:.5f}, "
+                         f"saving model to {path}")
+                self.best = value
+        else:
+            self.say(f"\nEpoch {epoch + 1}: saving model to {path}")
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)
+        self.say(f"\nEpoch {epoch + 1}: finished saving model to {path}")
+
+    def say(self, message):
+        if self.verbose > 0:
+            print(message)
 
 
 class ReduceLROnPlateau(Callback):

@@ -177,3 +177,64 @@ def test_accuracy_by_name_follows_the_shapes_and_keeps_the_name():
     model = minicnn.Sequential([Dense(2)], input_shape=(3,))
     with pytest.raises(ValueError, match=r"Unknown metrics \['f1'\]"):
         model.compile("adam", "sparse_categorical_crossentropy", metrics=["acc", "f1"])
+
+
+def test_the_progress_bar_prints_what_keras_prints(capsys, monkeypatch):
+    keras = pytest.importorskip("keras")
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("runner", os.path.join(os.path.dirname(__file__),
+                                                                        "keras_scripts", "runner.py"))
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    from minicnn.progbar import Progbar
+    for verbose in (1, 2):
+        shown = []
+        for make in (lambda: Progbar(12, verbose), lambda: keras.utils.Progbar(12, verbose=verbose,
+                                                                                stateless_metrics=set())):
+            times = iter(np.arange(0, 100, 0.02))          # both bars see the same clock: 20 ms a step
+            monkeypatch.setattr("time.time", lambda: float(next(times)))
+            bar = make()
+            for step in range(1, 12):
+                bar.update(step, [("accuracy", step / 20), ("loss", 1e-4 * step)], finalize=False)
+            bar.update(12, [("accuracy", 0.6), ("loss", 0.0001), ("val_loss", -2.0)], finalize=True)
+            shown.append(runner.terminal_lines(capsys.readouterr().out))
+        assert shown[0] == shown[1] and len(shown[0]) == 1
+
+
+def test_model_checkpoint_with_keras_arguments(tmp_path, capsys):
+    x, y = data(64)
+    model = small_classifier()
+    checkpoint = minicnn.callbacks.ModelCheckpoint(str(tmp_path / "cp-{epoch:04d}.weights.minicnn"), verbose=1,
+                                                   save_weights_only=True, save_freq=3)
+    model.fit(x, y, epochs=3, batch_size=32, verbose=0, callbacks=[checkpoint])     # 2 batches an epoch
+    assert sorted(os.listdir(tmp_path)) == ["cp-0002.weights.minicnn", "cp-0003.weights.minicnn"]
+    assert capsys.readouterr().out == "".join(
+        f"\nEpoch {e}: saving model to {tmp_path}/cp-000{e}.weights.minicnn\n"
+        f"\nEpoch {e}: finished saving model to {tmp_path}/cp-000{e}.weights.minicnn\n" for e in (2, 3))
+    fresh = small_classifier()
+    fresh.load_weights(tmp_path / "cp-0003.weights.minicnn")                 # weights only: no model file
+    np.testing.assert_array_equal(fresh.get_weights()[0], model.get_weights()[0])
+    best = minicnn.callbacks.ModelCheckpoint(str(tmp_path / "best"), monitor="loss", mode="max", verbose=1,
+                                             save_best_only=True)
+    best.set_model(model)
+    best.on_epoch_end(0, {"loss": 0.5})
+    best.on_epoch_end(1, {"loss": 0.25})
+    assert capsys.readouterr().out.splitlines()[1::2] == [
+        f"Epoch 1: loss improved from None to 0.50000, saving model to {tmp_path}/best",
+        "Epoch 1: finished saving model to " + str(tmp_path / "best"), "Epoch 2: loss did not improve from 0.50000"]
+
+
+def test_early_stopping_with_keras_arguments(capsys):
+    stopper = minicnn.callbacks.EarlyStopping(monitor="loss", patience=1, verbose=1, start_from_epoch=2,
+                                              restore_best_weights=True)
+    model = small_classifier()
+    stopper.set_model(model)
+    stopper.on_train_begin()
+    for epoch, loss in enumerate([1.0, 2.0, 3.0, 2.5, 2.7]):      # epochs 1-2 are not watched
+        stopper.on_epoch_end(epoch, {"loss": loss})
+        if model.stop_training:
+            break
+    stopper.on_train_end()
+    assert stopper.stopped_epoch == 4 and stopper.best_epoch == 3
+    assert capsys.readouterr().out == ("Epoch 5: early stopping\n"
+                                       "Restoring model weights from the end of the best epoch: 4.\n")
