@@ -110,7 +110,7 @@ LEVELS = [
      "minicnn.summary"],                                                     # the model and its file
     ["minicnn.fast"],                                                        # what runs the layers fast
     ["minicnn.losses", "minicnn.metrics", "minicnn.optimizers", "minicnn.schedules", "minicnn.callbacks",
-     "minicnn.datasets", "minicnn.utils"],
+     "minicnn.progbar", "minicnn.datasets", "minicnn.utils"],
     ["minicnn.layers"],                                                      # the teaching code
     ["minicnn.regularizers", "minicnn.checks", "minicnn.backend", "minicnn.io", "minicnn._lazy",
      "minicnn._version"],                                                    # knows nothing of models
