@@ -232,3 +232,13 @@ def test_a_quarter_of_the_examples_are_mistakes(model_and_images):
     y[:4] = (predicted[:4] + 1) % 3                       # four mistakes, eight right
     chosen = choose_examples(model, x12, y, n=8)
     assert (predicted[chosen] != y[chosen]).sum() == 2
+
+
+def test_where_it_looked_shares_one_scale_with_a_legend(browser, model_and_images):
+    from minicnn.interpret.cam import raw_heatmaps, upsample
+    model, x, _ = model_and_images
+    by_css(browser, "#img-2").click()
+    by_css(browser, '#tabs button[data-view="cam"]').click()
+    raw = [upsample(raw_heatmaps(model, x[2:3], class_index=c)[0], (10, 10)) for c in range(3)]
+    assert shown(browser, "cam-scale") == pytest.approx(max(r.max() for r in raw), rel=1e-5)
+    assert "share one scale" in by_css(browser, "#view-cam").text

@@ -352,8 +352,9 @@ function elementDetail(layer, x, out, i, j, c) {
   const parts = [head, el("div", {class: "formula"}, line(`input x = <span class="v" id="calc-in">${fmt(v)}</span>`))];
   if (layer.type === "BatchNormalization") {
     const n = batchNormNumbers(layer, c);
-    parts.push(el("table", {}, ...[["γ (gamma)", n.gamma], ["β (beta)", n.beta], ["moving mean", n.mean], ["moving variance", n.variance], ["ε", layer.epsilon]]
-      .map(([name, value]) => el("tr", {}, el("td", {text: `${name} of channel ${c}`}), el("td", {class: "num", text: fmt(value)})))),
+    parts.push(el("table", {}, ...[["γ (gamma)", n.gamma], ["β (beta)", n.beta], ["moving mean", n.mean], ["moving variance", n.variance]]
+      .map(([name, value]) => el("tr", {}, el("td", {text: `${name} of channel ${c}`}), el("td", {class: "num", text: fmt(value)}))),
+      el("tr", {}, el("td", {text: "ε (every channel)"}), el("td", {class: "num", text: fmt(layer.epsilon)}))),
       result(`${fmt(n.gamma)} × (${fmt(v)} − ${fmt(n.mean)}) / √(${fmt(n.variance)} + ${layer.epsilon}) + ${fmt(n.beta)}`, y));
   } else if (layer.type === "Rescaling") {
     parts.push(result(`x × ${layer.scale} + ${layer.offset}`, y));
@@ -426,7 +427,10 @@ function camView() {
       "share one scale, 0 to the largest value of any of their maps, so a class the model finds no evidence for stays dark. Pick a class:"}), buttons,
     el("div", {class: "row"}, el("figure", {}, imageCanvas(image, 8), el("figcaption", {text: "image"})),
       el("figure", {}, pixelCanvas(H, W, 8, (p) => heat(map.data[p])), el("figcaption", {text: "heatmap (bright: evidence for the class)"})),
-      el("figure", {}, pixelCanvas(H, W, 8, mix), el("figcaption", {text: "overlay"})), legend(scale)));
+      el("figure", {}, pixelCanvas(H, W, 8, mix), el("figcaption", {text: "overlay"})), legend(scale)),
+    Math.max(...map.data) === 0 ? el("p", {class: "advice", id: "cam-none", text: `The map of "${D.class_names[k]}" is 0 everywhere: ` +
+      "its weighted sum of maps is below 0 at every position, so no region of this image adds evidence for it by this measure, " +
+      "even if the model predicts it. Grad-CAM averages gradients that can cancel; the other classes' maps show where the model did look."}) : "");
 }
 
 // ------------------------------------------------------------------ view 4: model card, curves, training health
