@@ -36,16 +36,21 @@ def _shape_message(shape, input_shape, argument):
     return message
 
 
-def check_targets(y, n_samples, num_classes, sparse, argument="y"):
-    """Integer labels in [0, num_classes) when ``sparse``, else one-hot rows of width num_classes."""
+def check_targets(y, n_samples, num_classes, sparse, argument="y", loss_name="categorical_crossentropy"):
+    """Integer labels in [0, num_classes) when ``sparse``, else rows of width num_classes
+    (one-hot for a cross-entropy). With one output, targets ``(N,)`` become ``(N, 1)``, as
+    Keras reads 0/1 labels for a sigmoid unit and numbers for a regression output."""
     y = np.asarray(y)
     if len(y) != n_samples:
         raise ValueError(f"x and {argument} have different lengths: {n_samples} samples in x but "
                          f"{len(y)} in {argument}. Pass one target per sample.")
     if sparse:
         return _check_labels(y, num_classes, argument)
+    if y.ndim == 1 and num_classes == 1:
+        y = y.reshape(-1, 1)
     if y.ndim != 2 or y.shape[1] != num_classes:
-        raise ValueError(f"{argument} has shape {y.shape}, but categorical_crossentropy needs one-hot "
+        one_hot = "one-hot " if "categorical" in loss_name else ""
+        raise ValueError(f"{argument} has shape {y.shape}, but {loss_name} needs {one_hot}"
                          f"targets of shape (N, {num_classes}). Use minicnn.to_categorical({argument}, "
                          f"{num_classes}) or the loss 'sparse_categorical_crossentropy' for integer labels.")
     if not np.isfinite(y).all():

@@ -314,7 +314,7 @@ class Sequential(CompileMixin, TrainingMixin):
         if y is None:
             return x
         sparse = isinstance(self.loss, losses.SparseCategoricalCrossentropy)
-        y = checks.check_targets(y, len(x), self.output_shape[-1], sparse)
+        y = checks.check_targets(y, len(x), self.output_shape[-1], sparse, loss_name=self.loss.name)
         return x, y if sparse else y.astype(self.dtype, copy=False)     # one-hot float64 (Keras's) -> ours
 
     # ---------------------------------------------------------------- config

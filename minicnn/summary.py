@@ -33,6 +33,21 @@ def summary_text(model):
     lines.append("└" + "┴".join(thin) + "┘")
     trainable = model.trainable_weights
     frozen = [w for w in model.weights if not any(w is t for t in trainable)]   # moving statistics, frozen layers
-    for label, arrays in (("Total", model.weights), ("Trainable", trainable), ("Non-trainable", frozen)):
-        lines.append(f" {label} params: {sum(w.size for w in arrays):,} ({_format_bytes(sum(w.nbytes for w in arrays))})")
+    counts = [(label, sum(w.size for w in arrays), sum(w.nbytes for w in arrays))
+              for label, arrays in (("Total", model.weights), ("Trainable", trainable), ("Non-trainable", frozen))]
+    optimizer = optimizer_params(model)
+    if optimizer:
+        counts[0] = ("Total", counts[0][1] + optimizer[0], counts[0][2] + optimizer[1])
+        counts.append(("Optimizer", *optimizer))
+    lines += [f" {label} params: {count:,} ({_format_bytes(size)})" for label, count, size in counts]
     return "\n".join(lines)
+
+
+def optimizer_params(model):
+    """``(count, bytes)`` of what the optimizer keeps, once it has started (Keras's "Optimizer params"):
+    its step counter (int64) and learning rate (float32), as Keras counts them, and its slots."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or optimizer.slots is None:
+        return None
+    arrays = [a for slot in optimizer.slots.values() for a in slot]
+    return 2 + sum(a.size for a in arrays), 8 + 4 + sum(a.nbytes for a in arrays)

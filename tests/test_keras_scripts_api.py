@@ -238,3 +238,20 @@ def test_early_stopping_with_keras_arguments(capsys):
     assert stopper.stopped_epoch == 4 and stopper.best_epoch == 3
     assert capsys.readouterr().out == ("Epoch 5: early stopping\n"
                                        "Restoring model weights from the end of the best epoch: 4.\n")
+
+
+@pytest.mark.usefixtures("each_backend")
+@pytest.mark.parametrize("loss", ["binary_crossentropy", "mse"])
+def test_one_output_takes_targets_shaped_n_as_keras_does(loss):
+    rng = np.random.default_rng(0)
+    x = rng.random((20, 3)).astype("float32")
+    y = (x.sum(axis=1) > 1.5).astype(np.int64)                                 # (N,): 0/1 labels
+    model = minicnn.Sequential([Dense(1, activation="sigmoid")], input_shape=(3,))
+    model.compile("sgd", loss)
+    assert model.evaluate(x, y, verbose=0) == model.evaluate(x, y[:, None], verbose=0)
+    model.fit(x, y, epochs=1, verbose=0)
+    wide = minicnn.Sequential([Dense(2)], input_shape=(3,))
+    wide.compile("sgd", loss)
+    with pytest.raises(ValueError, match=rf"{loss if loss != 'mse' else 'mean_squared_error'} needs targets "
+                                         r"of shape \(N, 2\)"):
+        wide.fit(x, y, epochs=1, verbose=0)
