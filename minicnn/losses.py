@@ -62,13 +62,17 @@ class _CrossEntropy:
 
     def __call__(self, y_true, y_pred):
         """Mean loss over the batch (a Python float)."""
+        return float(self.per_sample(y_true, y_pred).mean())
+
+    def per_sample(self, y_true, y_pred):
+        """The loss of each sample, (N,): ``-sum_k y_k log p_k``."""
         y_pred = np.asarray(y_pred)
         target = self.target(y_true, y_pred)
         if self.from_logits:
-            return self.value_from_logits(target, y_pred)
+            return self.per_sample_from_logits(target, y_pred)
         probs = y_pred / y_pred.sum(axis=-1, keepdims=True)
         clipped = np.clip(probs, EPSILON, 1 - EPSILON)
-        return float(-(target * np.log(clipped)).sum(axis=-1).mean())
+        return -(target * np.log(clipped)).sum(axis=-1)
 
     def gradient(self, y_true, y_pred):
         """dLoss/dy_pred (N, K), for outputs that are not fused with a softmax."""
@@ -85,8 +89,12 @@ class _CrossEntropy:
         return (dprobs - (dprobs * probs).sum(axis=-1, keepdims=True)) / total
 
     @staticmethod
-    def value_from_logits(target, logits):
-        return float(-(target * log_softmax(logits)).sum(axis=-1).mean())
+    def per_sample_from_logits(target, logits):
+        return -(target * log_softmax(logits)).sum(axis=-1)
+
+    @classmethod
+    def value_from_logits(cls, target, logits):
+        return float(cls.per_sample_from_logits(target, logits).mean())
 
     @staticmethod
     def logit_gradient(target, logits):
@@ -131,6 +139,10 @@ class MeanSquaredError:
     def __call__(self, y_true, y_pred):
         return float(((np.asarray(y_pred) - y_true) ** 2).mean())
 
+    def per_sample(self, y_true, y_pred):
+        """The loss of each sample, (N,): the mean over its K outputs."""
+        return ((np.asarray(y_pred) - y_true) ** 2).mean(axis=-1)
+
     def gradient(self, y_true, y_pred):
         y_pred = np.asarray(y_pred)
         return (2 * (y_pred - y_true) / y_pred.size).astype(y_pred.dtype)
@@ -162,11 +174,18 @@ class BinaryCrossentropy:
         self.from_logits = bool(from_logits)
 
     def __call__(self, y_true, y_pred):
+        return float(self.elementwise(y_true, y_pred).mean())
+
+    def per_sample(self, y_true, y_pred):
+        """The loss of each sample, (N,): the mean over its K outputs."""
+        return self.elementwise(y_true, y_pred).mean(axis=-1)
+
+    def elementwise(self, y_true, y_pred):
         y, p = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
         if self.from_logits:
-            return float((np.maximum(p, 0) - p * y + np.log1p(np.exp(-np.abs(p)))).mean())
+            return np.maximum(p, 0) - p * y + np.log1p(np.exp(-np.abs(p)))
         p = np.clip(p, EPSILON, _one_minus_epsilon(y_pred))
-        return float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).mean())
+        return -(y * np.log(p) + (1 - y) * np.log(1 - p))
 
     def gradient(self, y_true, y_pred):
         y_pred = np.asarray(y_pred)
