@@ -1,5 +1,8 @@
 """Fixtures shared by the engine tests."""
 import collections
+import os
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -53,3 +56,22 @@ def each_backend(request):
     minicnn.set_backend(request.param)
     yield request.param
     minicnn.set_backend("numba")
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Chromium (selenium) for a test module: Debian's chromium and chromium-driver.
+
+    CI installs them, so there a missing browser fails instead of skipping.
+    """
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import headless_chromium
+    if headless_chromium.chromium_paths() is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have chromium and chromium-driver (apt-get install chromium chromium-driver)")
+        pytest.skip("Chromium or chromedriver is not installed")
+    if not os.environ.get("CI"):
+        pytest.importorskip("selenium")
+    driver = headless_chromium.start()
+    yield driver
+    driver.quit()

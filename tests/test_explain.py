@@ -4,7 +4,6 @@ Debian's chromium and chromium-driver with selenium open the page (CI installs
 them, so there a missing browser fails instead of skipping). One browser
 serves the whole module; the model is tiny, so the page loads in a blink.
 """
-import os
 import re
 import sys
 from pathlib import Path
@@ -47,17 +46,9 @@ def page(model_and_images, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(page):
-    if headless_chromium.chromium_paths() is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must have chromium and chromium-driver (apt-get install chromium chromium-driver)")
-        pytest.skip("Chromium or chromedriver is not installed")
-    if not os.environ.get("CI"):
-        pytest.importorskip("selenium")
-    driver = headless_chromium.start()
-    driver.get(page.as_uri())
-    yield driver
-    driver.quit()
+def browser(chromium, page):
+    chromium.get(page.as_uri())
+    return chromium
 
 
 def by_css(driver, css):

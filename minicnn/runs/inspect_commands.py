@@ -77,7 +77,8 @@ def run_explain(args):
     names = CLASS_NAMES if model.output_shape[-1] == len(CLASS_NAMES) else None
     explain(model, x[chosen], y_test[chosen], path=out, class_names=names, history=history,
             recorder=records, title=f"minicnn explain: {model.name} ({path})")
-    print(f"Wrote {out} ({out.stat().st_size / 1e6:.1f} MB): {len(chosen)} test image{'s' * (len(chosen) != 1)} from {source}. "
+    images = f"{len(chosen)} test image{'s' * (len(chosen) != 1)}"
+    print(f"Wrote {out} ({out.stat().st_size / 1e6:.1f} MB): {images} from {source}. "
           "Open it in a browser; it needs no network.")
     return 0
 
