@@ -339,25 +339,51 @@ class Sequential(CompileMixin, TrainingMixin):
 
     # ---------------------------------------------------------------- files
     def save(self, path):
-        """Write architecture, compile settings, weights, optimizer state, epoch and seed to
-        one file (atomically); returns its path. ``minicnn.load_model`` reads it back."""
+        """Write the model to one file (atomically); returns its path. The name picks the format,
+        as in Keras 3: ``.keras`` is Keras 3's archive, ``.h5`` Keras's older HDF5 model file (both
+        open in ``keras.models.load_model``); any other name is minicnn's own file, which also keeps
+        the epoch and seed to resume ``fit`` (``.minicnn`` is added when there is no extension).
+        ``minicnn.load_model`` reads all three."""
+        if str(path).endswith(KERAS_EXTENSIONS):
+            from . import keras_files           # h5py loads only when a Keras file is used
+            return keras_files.save_model(self, path)
         return saving.save_model(self, path)
 
     def save_weights(self, filepath, overwrite=True):
         """Write the weights only (atomically); ``load_weights`` puts them into a model built
-        the same way. ``overwrite=False`` refuses to replace a file (Keras asks at a prompt)."""
+        the same way. A name ending in ``.weights.h5`` is Keras 3's format (Keras's ``load_weights``
+        reads it), any other minicnn's. ``overwrite=False`` refuses to replace a file (Keras asks
+        at a prompt)."""
         if not overwrite and os.path.exists(filepath):
             raise FileExistsError(f"save_weights: {os.fspath(filepath)!r} exists and overwrite=False.")
-        saving.save_weights(self, filepath)
+        if str(filepath).endswith(KERAS_WEIGHTS_EXTENSION):
+            from . import keras_files
+            keras_files.save_weights_h5(self, filepath)
+        else:
+            saving.save_weights(self, filepath)
 
     def load_weights(self, filepath):
-        """Set the weights from a file ``save_weights`` wrote (matched by position and shape, as in Keras)."""
-        saving.load_weights(self, filepath)
+        """Set the weights from a file ``save_weights`` wrote (matched by position and shape, as in
+        Keras), from Keras's ``.weights.h5``, or from the weights inside a ``.keras`` archive."""
+        if str(filepath).endswith((KERAS_WEIGHTS_EXTENSION, ".keras")):
+            from . import keras_files
+            keras_files.load_weights(self, filepath)
+        else:
+            saving.load_weights(self, filepath)
+
+
+KERAS_EXTENSIONS = (".keras", ".h5", ".hdf5")    # Keras's own files, in keras_files.py
+KERAS_WEIGHTS_EXTENSION = ".weights.h5"
 
 
 def load_model(path):
-    """The model ``model.save`` wrote at ``path``, ready to predict or to go on training.
+    """The model saved at ``path``, ready to predict or to go on training: a file that
+    ``model.save`` wrote, or one Keras wrote (``.keras``, ``.h5``). Nothing in the file runs.
 
-    ``saving.py`` holds the file format and the checks that make loading safe.
+    ``saving.py`` holds minicnn's format, ``keras_files.py`` Keras's, each with the checks
+    that make loading safe.
     """
+    if str(path).endswith(KERAS_EXTENSIONS):
+        from . import keras_files
+        return keras_files.load_model(path, Sequential)
     return saving.load_model(path, Sequential)

@@ -246,6 +246,8 @@ def _read_meta(archive, infos, path):
     if META_MEMBER not in infos:
         names = sorted(infos)[:5]
         kind = " It looks like a NumPy .npz archive." if names and all(n.endswith(".npy") for n in names) else ""
+        if "config.json" in infos and "model.weights.h5" in infos:
+            kind = " It is a Keras .keras archive: give it a name ending in .keras and load it again."
         raise ModelFileError(f"{path}: not a minicnn model file: it has no {META_MEMBER} "
                              f"(members: {names}{' ...' if len(infos) > 5 else ''}).{kind} "
                              f"Load files written by model.save.")
@@ -457,9 +459,9 @@ def _weights_path(path, action):
     path = os.fspath(path)
     name = path.lower()
     if name.endswith(KERAS_WEIGHTS_SUFFIX):
-        raise ValueError(f"{action}: {path!r} names Keras's {KERAS_WEIGHTS_SUFFIX} format, which this "
-                         f"minicnn cannot {action.split('_')[0]} yet. Use another name: any other name holds "
-                         f"minicnn's own weights format (e.g. 'cp.weights.minicnn').")
+        raise ValueError(f"{action}: {path!r} names Keras's {KERAS_WEIGHTS_SUFFIX} format, which "
+                         f"model.{action} writes and reads with minicnn.keras_files; this function "
+                         f"holds minicnn's own weights format (e.g. 'cp.weights.minicnn').")
     if name.endswith((".keras", ".h5")):
         raise ValueError(f"{action}: {path!r} names a whole-model format; as in Keras 3, weights go to a "
                          f"name ending in '{KERAS_WEIGHTS_SUFFIX}' (or any name that is not Keras's, for "

@@ -106,8 +106,9 @@ LEVELS = [
     ["minicnn.__main__", "minicnn.runs"],                                    # the commands and their runs
     ["minicnn.course"],                                                      # what the notebooks share
     ["minicnn.interpret", "minicnn.cam", "minicnn.zoo", "minicnn.keras_bridge"],   # built on trained models
-    ["minicnn.model", "minicnn.models", "minicnn.saving", "minicnn.compiling", "minicnn.training", "minicnn.gradcheck",
-     "minicnn.summary"],                                                     # the model and its file
+    ["minicnn.model", "minicnn.models", "minicnn.saving", "minicnn.keras_files", "minicnn.keras_weights",
+     "minicnn.keras_config", "minicnn.compiling", "minicnn.training", "minicnn.gradcheck",
+     "minicnn.summary"],                                                     # the model and its files
     ["minicnn.fast"],                                                        # what runs the layers fast
     ["minicnn.losses", "minicnn.metrics", "minicnn.optimizers", "minicnn.schedules", "minicnn.callbacks",
      "minicnn.progbar", "minicnn.datasets", "minicnn.utils"],

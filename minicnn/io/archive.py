@@ -76,7 +76,8 @@ def refuse_other_formats(path):
         problem = ("it is a Python pickle (pickle.dump, joblib, torch.save ...); minicnn never unpickles, "
                    "because unpickling runs code named by the file")
     elif head.startswith(b"\x89HDF"):
-        problem = "it is an HDF5 file, such as a Keras .h5 model; minicnn cannot read those"
+        problem = ("it is an HDF5 file, such as a Keras .h5 model: minicnn reads those when their "
+                   "name ends in .h5 (or .weights.h5, with model.load_weights)")
     elif head.startswith(b"\x93NUMPY"):
         problem = "it is a single NumPy .npy array, not a saved model"
     else:
@@ -85,9 +86,14 @@ def refuse_other_formats(path):
 
 
 def member_table(archive, path):
-    """``{name: ZipInfo}``, refusing duplicate names (a zip may repeat a name; which one wins is unclear)."""
+    """``{name: ZipInfo}``, refusing names that would unpack outside a folder (``../x``, ``/etc/x``,
+    ``C:x``) and duplicate names (a zip may repeat a name; which one wins is unclear)."""
     infos = {}
     for info in archive.infolist():
+        name = info.filename.replace("\\", "/")
+        if name.startswith("/") or ".." in name.split("/") or ":" in name.split("/")[0]:
+            raise ModelFileError(f"{path}: the member {info.filename!r} points outside the archive's "
+                                 f"folder; no model file needs that, so the file is not trusted.")
         if info.filename in infos:
             raise ModelFileError(f"{path}: the member {info.filename!r} appears twice in the archive.")
         infos[info.filename] = info
