@@ -233,3 +233,10 @@ def test_where_it_looked_shares_one_scale_with_a_legend(browser, model_and_image
     raw = [upsample(raw_heatmaps(model, x[2:3], class_index=c)[0], (10, 10)) for c in range(3)]
     assert shown(browser, "cam-scale") == pytest.approx(max(r.max() for r in raw), rel=1e-5)
     assert "share one scale" in by_css(browser, "#view-cam").text
+
+
+def test_pooling_receptive_field_shows_the_pooled_channel(browser):
+    open_channel(browser, 0, 2, 3)                     # MaxPooling2D, channel 3
+    captions = [f.text for f in browser.find_elements("css selector", ".below figcaption")]
+    assert any(c.startswith("conv2d") and "channel 3" in c for c in captions), captions
+    assert not any("mean of" in c for c in captions if "channel 3" in c)

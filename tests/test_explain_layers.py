@@ -219,3 +219,11 @@ def test_nested_sequential_shows_as_its_layers(browser, tmp_path):
     assert shown == ["Conv2D", "MaxPooling2D", "Flatten", "Dense"]
     page = browser.execute_script("return forward(1).map((t) => Array.from(t.data))")
     np.testing.assert_allclose(page[-1], model.predict(x[1:], verbose=0)[0], atol=1e-4)
+
+
+def test_logits_head_is_not_called_a_softmax(browser, pages):
+    model, _ = open_page(browser, pages, "b")                 # ends in Dense(3), no softmax
+    hint = by_css(browser, "#overview-hint").text
+    assert "its score" in hint and "softmax" not in hint
+    by_css(browser, f'.thumb[data-layer="{len(model.layers) - 1}"][data-channel="2"]').click()
+    assert by_css(browser, "#calc-pos").text.startswith("bird")                # the class, not "Unit 2"
