@@ -110,6 +110,7 @@ def test_the_advice_tells_a_dead_network_from_a_too_low_learning_rate(data):
     dead = trained(bias=-100.0, learning_rate=0.1)          # every conv unit off: no gradient below
     assert "conv: 100% of its ReLU units never fired" in dead
     assert "conv: in epoch 1" in dead and "dead network, not a too-low learning rate" in dead
+    assert "may be too low" not in dead               # nor for the layers above, fed only zeros
     slow = trained(bias=0.1, learning_rate=1e-7)
     assert "conv: in epoch 1" in slow and "the learning rate may be too low" in slow
     assert "dead network" not in slow and "never fired" not in slow

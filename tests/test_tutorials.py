@@ -6,6 +6,8 @@ so a cell that raises fails CI and no notebook depends on where it is stored.
 The executed copies in ``tutorials/executed/`` (``python -m minicnn.runs.build_pages``)
 must hold the same code as their sources.
 """
+import re
+
 import nbformat
 import pytest
 
@@ -51,6 +53,22 @@ def test_notebook_runs_in_a_kernel(path):
     errors = [output for cell in notebook.cells for output in cell.get("outputs", [])
               if output.get("output_type") == "error"]
     assert not errors    # execute raises on the first error; this guards allow_errors cells
+    assert not noise(notebook), f"{path.name}: output a learner should not see: {noise(notebook)}"
+
+
+NOISE = re.compile(r"IProgress not found|TqdmWarning|^[IWE]\d{4} |absl::|oneDNN custom operations", re.MULTILINE)
+
+
+def noise(notebook):
+    """Outputs that are not the lesson: widget warnings, TensorFlow's log lines, an echoed True/False."""
+    found = []
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            text = output.get("text", "") if output.get("output_type") == "stream" else ""
+            echoed = output.get("data", {}).get("text/plain") if output.get("output_type") == "execute_result" else None
+            if NOISE.search(text) or echoed in ("True", "False"):
+                found.append((index, (text or echoed)[:80]))
+    return found
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)

@@ -172,7 +172,8 @@ def health_advice(records):
     A layer whose weights barely move has one of two causes, and they need opposite fixes:
     a learning rate that is too low (its gradient is fine; raise the rate), or no gradient
     reaching it, because a ReLU layer at or above it has mostly dead units (a dead network:
-    a higher rate will not revive it). The dead ReLU layers above decide which one is named.
+    a higher rate will not revive it), or a mostly dead ReLU layer below it feeds it zeros. The
+    dead ReLU layers decide which one is named.
     """
     if not records or not records.get("epochs"):
         return []
@@ -182,14 +183,16 @@ def health_advice(records):
             if series.get("dead_fraction") and series["dead_fraction"][-1] >= DEAD_ALARM}
     for index, (name, series) in enumerate(records["layers"].items()):
         ratio = series.get("update_ratio", [None])[-1]
-        blocked = [other for other in names[index:] if other in dead]    # the gradient passes these first
+        # Dead units at or above a layer pass it no gradient; dead units below feed it zeros.
+        blocked = [other for other in names[index:] if other in dead] or \
+            [other for other in reversed(names[:index]) if other in dead]
         if ratio is not None and ratio < RULE_OF_THUMB / FAR_OFF and blocked:
             advice.append(f"{name}: in epoch {epoch} each step changed its weights by {ratio:.1e} of their "
-                          f"size, far below the rule of thumb of about 1e-3 (CS231n), because almost no "
-                          f"gradient reaches it: {blocked[0]} has {dead[blocked[0]]:.0%} dead ReLU units, "
-                          f"which pass none. This is a dead network, not a too-low learning rate: a higher "
-                          f"rate will not revive it (it is often what killed it); start again with a lower "
-                          f"rate, scaled inputs or a better initialisation.")
+                          f"size, far below the rule of thumb of about 1e-3 (CS231n), because {blocked[0]} has "
+                          f"{dead[blocked[0]]:.0%} dead ReLU units, which pass no gradient down and only zeros "
+                          f"up. This is a dead network, not a too-low learning rate: a higher rate will not "
+                          f"revive it (it is often what killed it); start again with a lower rate, scaled "
+                          f"inputs or a better initialisation.")
         elif ratio is not None and ratio < RULE_OF_THUMB / FAR_OFF:
             advice.append(f"{name}: in epoch {epoch} each step changed its weights by {ratio:.1e} of their "
                           f"size, far below the rule of thumb of about 1e-3 (CS231n), while its ReLUs and "
