@@ -78,3 +78,36 @@ def test_executed_copy_has_the_source_code(path):
     assert build_pages.code_sources(read(copy)) == build_pages.code_sources(read(path)), (
         f"{copy} is stale: run python -m minicnn.runs.build_pages {path.stem}")
     assert read(copy).metadata["minicnn"]["mode"] in ("full", "fast")
+
+
+# A number a run produced, quoted in the markdown, is written <!--#-->89.36% (the comment does not render).
+MARKED = re.compile(r"<!--#-->([-+]?\d[\d,]*(?:\.\d+)?%?)")
+
+
+def outputs_beside(cells, index):
+    """The text output of the code cells right before and right after markdown cell ``index``."""
+    near = []
+    for step in (-1, 1):
+        i = index + step
+        while 0 <= i < len(cells) and cells[i].cell_type == "code":
+            near.append(cells[i])
+            i += step
+    return "\n".join(output.get("text", "") or output.get("data", {}).get("text/plain", "")
+                     for cell in near for output in cell.get("outputs", []))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_every_marked_number_equals_the_output_beside_it(path):
+    source, copy = read(path), read(EXECUTED / path.name)
+    marked = [cell.source for cell in source.cells if cell.cell_type == "markdown" and "<!--#-->" in cell.source]
+    if not marked:
+        pytest.skip(f"{path.name} marks no numbers")
+    assert copy.metadata["minicnn"]["mode"] == "full", "marked numbers quote the full run"
+    for text in marked:
+        assert text.count("<!--#-->") == len(MARKED.findall(text)), f"a marker not followed by a number: {text[:80]}"
+        places = [i for i, cell in enumerate(copy.cells) if cell.cell_type == "markdown" and cell.source == text]
+        assert places, f"{path.name}: the executed copy lacks this paragraph (rebuild it): {text[:80]}"
+        beside = outputs_beside(copy.cells, places[0])
+        for number in MARKED.findall(text):
+            assert re.search(rf"(?<![\d.]){re.escape(number)}(?!\d)", beside), (
+                f"{path.name}: the markdown says {number}, the output beside it does not: {text[:80]}")
