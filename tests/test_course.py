@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "tutorials" / "solutions").glob("nb*.py"))
 # One wrong answer per exercise: a typical mistake the hint is written for.
 WRONG = {
-    "nb00": {1: (32, 28, 28), 2: 7840, 3: 1.0, 4: 3.4},
+    "nb00": {1: (32, 28, 28), 2: 30720, 3: 2.303, 4: 3.4},
     "nb01": {1: 600, 2: 0.05, 3: "Trouser", 4: 2},
     "nb02": {1: 401408, 2: 3, 3: (16, 16, 64), 4: 0.7},
     "nb03": {1: 13, 2: (14, 3), 3: 7, 4: 18496, 5: (4.0, 2.5)},

@@ -11,15 +11,16 @@ def check_1(answer):
 
 
 def check_2(answer):
-    """How many numbers softmax regression learns on 28 x 28 images with 10 classes."""
-    return check(2, answer, lambda a: a == 28 * 28 * 10 + 10,
-                 "Count the weight matrix (pixels x classes), then remember one bias per class.")
+    """How many numbers softmax regression learns on 32 x 32 RGB images with 10 classes."""
+    return check(2, answer, lambda a: a == 32 * 32 * 3 * 10 + 10,
+                 "Count the weight matrix (input values x classes; a colour pixel is three values), "
+                 "then remember one bias per class.")
 
 
 def check_3(answer):
-    """The cross-entropy of a model that gives every class the same probability."""
-    return check(3, answer, lambda a: close(a, math.log(10), 1e-3),
-                 "Each class gets p = 1/10, and the loss of one image is -log(p of its class).")
+    """The cross-entropy of a 5-class model that gives every class the same probability."""
+    return check(3, answer, lambda a: close(a, math.log(5), 1e-3),
+                 "Each class gets the same p; what is p for 5 classes? The loss of one image is -log(p of its class).")
 
 
 def check_4(answer):
