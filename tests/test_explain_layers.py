@@ -227,3 +227,12 @@ def test_logits_head_is_not_called_a_softmax(browser, pages):
     assert "its score" in hint and "softmax" not in hint
     by_css(browser, f'.thumb[data-layer="{len(model.layers) - 1}"][data-channel="2"]').click()
     assert by_css(browser, "#calc-pos").text.startswith("bird")                # the class, not "Unit 2"
+
+
+def test_receptive_fields_keep_the_channel_through_elementwise_layers(browser, pages):
+    model, _ = open_page(browser, pages, "a")
+    assert [type(model.layers[k]).__name__ for k in (6, 7, 8)] == ["Conv2D", "BatchNormalization", "LeakyReLU"]
+    by_css(browser, '.thumb[data-layer="8"][data-channel="1"]').click()
+    captions = [f.text for f in browser.find_elements("css selector", ".below figcaption")]
+    names = [model.layers[k].name for k in (6, 7)]            # the inputs of BatchNormalization and LeakyReLU
+    assert all(any(c.startswith(f"{name}, channel 1:") for c in captions) for name in names), captions

@@ -148,8 +148,9 @@ function openCompute(k, c) {
 }
 // The layers a value's channel survives: windows of one channel (pooling), elementwise maps, padding.
 const KEEPS_CHANNELS = new Set(["MaxPooling2D", "AveragePooling2D", "ZeroPadding2D", "BatchNormalization", "Rescaling", "Dropout", "Augmentation"]);
+const keepsChannels = (layer) => KEEPS_CHANNELS.has(layer.type) || (layer.type === "Activation" && layer.activation !== "softmax");
 // The receptive field of one value of layer k, walked down to the image: [layer index m, rows, cols, channel
-// or null], its field in the input of layer m (acts[m]); the channel while every layer on the way keeps it.
+// or null], its field in the input of layer m (acts[m]); the value's channel while every layer on the way keeps it.
 function layersBelow(k, rows, cols, channel) {
   const fields = [];
   for (let m = k; m >= 0; m--) {
@@ -161,10 +162,8 @@ function layersBelow(k, rows, cols, channel) {
       rows = [r0, r1 + (KH - 1) * DH]; cols = [q0, q1 + (KW - 1) * DW];
     } else if (layer.type === "ZeroPadding2D") {
       rows = rows.map((r) => r - layer.padding[0][0]); cols = cols.map((q) => q - layer.padding[1][0]);
-    } else if (layer.type !== "Activation" || layer.activation === "softmax") {
-      channel = null;                                              // softmax mixes the channels of a position
     }
-    if (!KEEPS_CHANNELS.has(layer.type) && layer.type !== "Activation") channel = null;
+    if (!keepsChannels(layer)) channel = null;                     // e.g. Conv2D: every input channel
     const [H, W] = layer.input_shape;
     fields.push([m, [Math.max(rows[0], 0), Math.min(rows[1], H - 1)], [Math.max(cols[0], 0), Math.min(cols[1], W - 1)], channel]);
   }
@@ -176,8 +175,7 @@ function meanOfChannels(t) {
   return {shape: [H, W, 1], data: out};
 }
 function receptiveFields(i, j) {
-  const mapChannel = windowSize(D.layers[state.layer]) && D.layers[state.layer].type !== "Conv2D" ? state.channel : null;
-  const figures = layersBelow(state.layer, [i, i], [j, j], mapChannel).map(([m, rows, cols, c]) => {
+  const figures = layersBelow(state.layer, [i, i], [j, j], state.channel).map(([m, rows, cols, c]) => {
     const t = state.acts[m], p = Math.max(2, Math.floor(112 / Math.max(t.shape[0], t.shape[1])));
     const picture = m === 0 ? imageCanvas(t, p) : c !== null ? mapCanvas(t, c, p, scaleOf(channelValues(t, c)))
       : t.shape[2] === 1 ? mapCanvas(t, 0, p, scaleOf(t.data)) : (() => { const flat = meanOfChannels(t); return mapCanvas(flat, 0, p, scaleOf(flat.data)); })();
