@@ -236,3 +236,22 @@ def test_receptive_fields_keep_the_channel_through_elementwise_layers(browser, p
     captions = [f.text for f in browser.find_elements("css selector", ".below figcaption")]
     names = [model.layers[k].name for k in (6, 7)]            # the inputs of BatchNormalization and LeakyReLU
     assert all(any(c.startswith(f"{name}, channel 1:") for c in captions) for name in names), captions
+
+
+DROP_BLUE = """const done = arguments[arguments.length - 1], c = document.createElement("canvas");
+c.width = 6; c.height = 4;
+const ctx = c.getContext("2d"); ctx.fillStyle = "rgb(0, 0, 255)"; ctx.fillRect(0, 0, 6, 4);
+c.toBlob((blob) => {
+  const files = new DataTransfer();
+  files.items.add(new File([blob], "blue.png", {type: "image/png"}));
+  window.explainOwn = null;
+  document.getElementById("own").dispatchEvent(new DragEvent("drop", {dataTransfer: files, bubbles: true, cancelable: true}));
+  const wait = () => (window.explainOwn ? done(window.explainOwn.input) : setTimeout(wait, 20));
+  wait();
+});"""
+
+
+def test_dropped_picture_is_the_input(browser, pages):
+    open_page(browser, pages, "colour")
+    x = np.asarray(browser.execute_async_script(DROP_BLUE)).reshape(-1, 3)
+    np.testing.assert_array_equal(x, np.tile([0, 0, 1], (100, 1)))
