@@ -8,13 +8,18 @@
 
 The page follows CNN Explainer (Wang et al., IEEE VIS 2020), but for *your* model:
 
-- **Overview**: every layer as a column, each channel's output as a small heatmap;
-- **How one value is computed**: click a channel, hover an output value, and the
-  page shows the window it read, the products, the sum, the bias and the
-  activation, with the real numbers;
-- **Where it looked**: CAM (GlobalAveragePooling2D -> Dense heads) or Grad-CAM;
+- **Overview**: every layer as a column, each channel's output as a small heatmap
+  (the images in colour when the model takes three channels);
+- **How one value is computed**: click a channel of any layer, hover an output
+  value (or play the window's sweep), and the page shows the window it read in
+  the layer below, the products, the sum, the bias and the activation (or the
+  layer's own rule), with the real numbers, and its receptive field below;
+- **Where it looked**: CAM (GlobalAveragePooling2D -> Dense heads) or Grad-CAM,
+  every class of an image on one scale;
 - **Model card**: :mod:`minicnn.interpret.card`, training curves and the
-  training recorder's per-layer health (:mod:`minicnn.interpret.recorder`).
+  training recorder's per-layer health (:mod:`minicnn.interpret.recorder`);
+- **Your own image**: draw one (one-channel models) or drop a picture; every
+  view but "Where it looked" then shows it.
 
 How the page gets its numbers: the weights and the input images travel inside
 the page exactly, as float32 in base64, and the page's script runs the forward
