@@ -5,13 +5,13 @@ import minicnn
 from minicnn import course
 from minicnn.datasets import explore
 
-(x_train, y_train), _ = minicnn.load_fashion_mnist(sample=course.FAST)
+(x_train, y_train), (x_test, y_test) = minicnn.load_fashion_mnist(sample=course.FAST)
 
-# 1. Every class has the same count: 6,000 (full) or 160 (sample).
-answer_1 = int(np.bincount(y_train)[0])
+# 1. Every class has the same count: 1,000 (full) or 40 (sample).
+answer_1 = int(np.bincount(y_test)[0])
 
-# 2. The black background: about half of all values.
-answer_2 = float(np.mean(x_train == 0))
+# 2. The black background: about half of all values, as in the training images.
+answer_2 = float(np.mean(x_test == 0))
 
 # 3. The mean over each class's images and pixels; the largest one's name.
 answer_3 = minicnn.CLASS_NAMES[int(np.argmax([x_train[y_train == k].mean() for k in range(10)]))]

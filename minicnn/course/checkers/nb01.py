@@ -15,22 +15,28 @@ from . import check, close, same_text
 
 
 @functools.lru_cache(maxsize=1)
+def test_images():
+    _, (x_test, y_test) = load_fashion_mnist(sample=FAST)
+    return x_test, y_test
+
+
+@functools.lru_cache(maxsize=1)
 def training_images():
     (x_train, y_train), _ = load_fashion_mnist(sample=FAST)
     return x_train, y_train
 
 
 def check_1(answer):
-    """How many training images each class has."""
-    counts = np.bincount(training_images()[1], minlength=10)
+    """How many test images each class has."""
+    counts = np.bincount(test_images()[1], minlength=10)
     return check(1, answer, lambda a: a == counts[0] and len(set(counts)) == 1,
-                 "np.bincount(y_train) counts the labels; the classes are balanced.")
+                 "np.bincount counts the labels; count the test labels this time.")
 
 
 def check_2(answer):
-    """The fraction of all training pixel values that are exactly 0 (two decimals)."""
-    return check(2, answer, lambda a: close(a, np.mean(training_images()[0] == 0), 0.005),
-                 "Compare the whole uint8 array with 0 and take the mean of the booleans.")
+    """The fraction of all test pixel values that are exactly 0 (two decimals)."""
+    return check(2, answer, lambda a: close(a, np.mean(test_images()[0] == 0), 0.005),
+                 "Compare the whole uint8 array of test images with 0 and take the mean of the booleans.")
 
 
 def check_3(answer):
