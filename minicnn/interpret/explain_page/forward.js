@@ -6,6 +6,7 @@ const D = JSON.parse(document.getElementById("data").textContent);
 
 // ------------------------------------------------------------------ data: base64 -> typed arrays
 function bytesOf(b64) {
+  if (Uint8Array.fromBase64) return Uint8Array.fromBase64(b64);    // native where the browser has it (Chromium 140+)
   const text = atob(b64), bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
