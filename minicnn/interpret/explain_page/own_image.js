@@ -1,7 +1,7 @@
 // minicnn explain, part 3 of 3: your own image. Draw it (one-channel models) or drop or pick a picture file;
 // the page resizes it to the model's input, runs the whole forward pass itself, and every view shows it.
 const [OWN_H, OWN_W, OWN_C] = D.input_shape, PEN = 8;      // PEN: drawing-canvas pixels per model pixel
-const own = {drawn: null, invert: false, forwardMs: null, source: null};
+const own = {invert: false, source: null};     // the invert box, and the picture shown
 
 // Any picture -> the model's input: stretched to H x W by the browser's smoothing, then grey = the mean of
 // red, green and blue (one-channel models) or the three channels as they are, times pixel_scale.
@@ -23,12 +23,12 @@ function runOwn(picture) {
   state.own = toModelInput(picture);
   const start = performance.now();
   const acts = forward(state.own);
-  own.forwardMs = performance.now() - start;                     // the benchmark reads it
+  const forwardMs = performance.now() - start;                   // the benchmark reads it
   state.image = "own"; stopSweep(); state.acts = acts;
   drawStrip(); render();
   const p = probabilitiesOf(acts), best = argmax(p);
   document.getElementById("own-result").textContent = `${D.class_names[best]} ${(100 * p[best]).toFixed(1)}%`;
-  window.explainOwn = {input: Array.from(state.own), probabilities: p, forwardMs: own.forwardMs};
+  window.explainOwn = {input: Array.from(state.own), probabilities: p, forwardMs};
 }
 function ownPanel() {
   const box = document.getElementById("own"), file = el("input", {type: "file", accept: "image/*", id: "own-file"});

@@ -89,7 +89,6 @@ function probabilityBars(target, onClick) {
   });
   target.replaceChildren(el("h3", {text: `Class probabilities of ${n === "own" ? "your image" : "image " + n}` +
     (D.logits_head ? " (the softmax of the model's outputs, its logits)" : "")}), box);
-  target.dataset.values = JSON.stringify(shown);
 }
 // A column's pictures: each channel's map, or one small square per unit, each opening "how it is computed".
 function thumbs(layer, k, t) {
