@@ -94,7 +94,8 @@ def test_history_and_config(run):
     validation = "test" if recipe["validate_on_test"] else 0.1  # else: the CLI's default split
     assert config | {"out": None} == {"model": "dropout_cnn", "seed_project": "001", "epochs": 2,
                                       "batch_size": 300, "seed": SEED, "validation": validation,
-                                      "out": None, "data": None, "sample": True}
+                                      "out": None, "data": None, "sample": True, "dataset": None,
+                                      "image_size": None}
 
 
 def test_classification_report_lists_every_class(run):

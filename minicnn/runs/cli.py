@@ -23,6 +23,8 @@ examples:
   python -m minicnn train                         dropout_cnn, as seed project 001 trained it
   python -m minicnn train --sample --epochs 2     a quick run on the bundled sample
   python -m minicnn train --model cnn_32_64_128 --out runs/big
+  python -m minicnn train --dataset cifar10 --model gap_cnn    colour images, 32x32
+  python -m minicnn train --dataset my_photos --image-size 64 64   your own folder of images
   python -m minicnn train --out runs/big --resume continue an interrupted run
   python -m minicnn evaluate runs/big/model.minicnn
   python -m minicnn list-models
@@ -43,6 +45,7 @@ command that resumes, which ends with the same weights as an uninterrupted run.
 examples:
   python -m minicnn train --sample --epochs 2 --out runs/try
   python -m minicnn train --model cnn_32_64_64 --epochs 3 --seed 7
+  python -m minicnn train --dataset my_photos --image-size 32 32 --model gap_cnn
   python -m minicnn train --out runs/try --resume
   python -m minicnn train --out runs/try --resume --epochs 10   (train further)
 """
@@ -83,16 +86,19 @@ def fraction(text):
 
 
 def add_data_arguments(parser):
-    parser.add_argument("--data", metavar="PATH", help="folder with the four Fashion-MNIST files "
-                        "(default: $FASHION_MNIST_DIR, /usr/share/datasets/fashion-mnist, the cache)")
+    parser.add_argument("--dataset", metavar="NAME_OR_FOLDER",
+                        help="fashion_mnist (the default), mnist, cifar10, or a folder of your own images "
+                        "with one subfolder per class (20%% of them held out as the test set)")
+    parser.add_argument("--data", metavar="PATH", help="folder with the named data set's files (for "
+                        "Fashion-MNIST default: $FASHION_MNIST_DIR, /usr/share/datasets/fashion-mnist, the cache)")
     parser.add_argument("--sample", action="store_true",
                         help="use the small sample bundled with minicnn (1,600 + 400 images)")
 
 
 def add_train_parser(sub):
     train = sub.add_parser("train", help="train a zoo model and write a report",
-                           description="Train a model of the zoo on Fashion-MNIST, evaluate it "
-                           "on the test set and write every result into one folder.",
+                           description="Train a model of the zoo on Fashion-MNIST (or --dataset), "
+                           "evaluate it on the test set and write every result into one folder.",
                            epilog=TRAIN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     train.add_argument("--model", type=model_name, metavar="NAME",
                        help=f"one of {', '.join(zoo.list_models())} (default: dropout_cnn)")
@@ -108,6 +114,8 @@ def add_train_parser(sub):
                        "0 for no validation")
     train.add_argument("--out", metavar="DIR", help="run folder (default: runs/<model>-<timestamp>)")
     add_data_arguments(train)
+    train.add_argument("--image-size", type=positive_int, nargs=2, metavar=("H", "W"),
+                       help="size the images of a --dataset folder are read at (default 64 64)")
     train.add_argument("--resume", action="store_true",
                        help="continue the run in --out from its checkpoint.minicnn")
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
@@ -159,7 +167,8 @@ def build_parser():
 # ----------------------------------------------------------------------------- commands
 def run_train(args):
     given = {"model": args.model, "epochs": args.epochs, "batch_size": args.batch_size,
-             "seed": args.seed, "data": args.data, "sample": args.sample}
+             "seed": args.seed, "data": args.data, "sample": args.sample, "dataset": args.dataset,
+             "image_size": args.image_size}
     if args.resume:
         if args.out is None:
             return _fail("--resume needs --out DIR, the folder of the run to continue.", 2)
@@ -178,7 +187,7 @@ def run_train(args):
 
 def run_evaluate(args):
     metrics = pipeline.evaluate_file(args.model_file, out=args.out, data=args.data,
-                                     sample=args.sample, verbose=args.verbose)
+                                     sample=args.sample, verbose=args.verbose, dataset=args.dataset)
     print(f"{metrics['model']}: test accuracy {metrics['test_accuracy']:.4f}, test loss "
           f"{metrics['test_loss']:.4f}, macro F1 {metrics['f1']:.4f}")
     return 0

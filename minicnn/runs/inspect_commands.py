@@ -2,7 +2,8 @@
 
 ``explain`` writes the interactive page of :mod:`minicnn.interpret.explain` for a
 saved model on a few test images (by default 16, some of them ones the model
-gets wrong); ``summary`` prints the model card of :mod:`minicnn.interpret.card`
+gets wrong) of ``--dataset`` (by default the data set of the run folder, else
+Fashion-MNIST), with that data set's class names; ``summary`` prints the model card of :mod:`minicnn.interpret.card`
 and, for a run folder, what the training recorder saw. Both take a model file
 or a run folder (its ``model.minicnn``); the run folder's ``history.json`` and
 ``recorder.json`` add the training curves and the per-layer health.
@@ -10,7 +11,6 @@ or a run folder (its ``model.minicnn``); the run folder's ``history.json`` and
 import argparse
 from pathlib import Path
 
-from ..datasets.fashion import CLASS_NAMES, to_model_input
 from ..interpret.recorder import RECORDER_FILE
 from ..io.atomic import read_json
 from ..model import load_model
@@ -71,14 +71,13 @@ def run_explain(args):
     (model, history, records), path = model_and_run_files(args.model_file)
     out = Path(args.out or path.parent / "explain.html")
     check_page_path(out)
-    (_, (x_test, y_test)), source = pipeline.load_data(args.data, args.sample)
-    x = to_model_input(x_test)
-    chosen = choose_examples(model, x, y_test, n=args.images)
-    names = CLASS_NAMES if model.output_shape[-1] == len(CLASS_NAMES) else None
-    explain(model, x[chosen], y_test[chosen], path=out, class_names=names, history=history,
-            recorder=records, title=f"minicnn explain: {model.name} ({path})")
+    data = pipeline.data_for_model(model, path, args.dataset, args.data, args.sample)
+    chosen = choose_examples(model, data.x_test, data.y_test, n=args.images)
+    names = data.class_names if model.output_shape[-1] == len(data.class_names) else None
+    explain(model, data.x_test[chosen], data.y_test[chosen], path=out, class_names=names, history=history,
+            recorder=records, title=f"minicnn explain: {model.name} on {data.title} ({path})")
     images = f"{len(chosen)} test image{'s' * (len(chosen) != 1)}"
-    print(f"Wrote {out} ({out.stat().st_size / 1e6:.1f} MB): {images} from {source}. "
+    print(f"Wrote {out} ({out.stat().st_size / 1e6:.1f} MB): {images} from {data.source}. "
           "Open it in a browser; it needs no network.")
     return 0
 

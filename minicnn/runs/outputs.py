@@ -14,7 +14,6 @@
 """
 from pathlib import Path
 
-from ..datasets.fashion import CLASS_NAMES
 from ..interpret.recorder import health_advice, plot_training_health
 from ..io.atomic import write_json, write_text
 from ..losses import class_probabilities
@@ -31,35 +30,36 @@ GRID_HEADING = f"Predictions on {GRID_IMAGES} random test images (green: right, 
 
 
 def score_model(model, x, targets, batch_size=500, verbose=1):
-    """``(probabilities (N, K), test_loss)`` of ``model`` on inputs ``x: (N, 28, 28, 1)``."""
+    """``(probabilities (N, K), test_loss)`` of ``model`` on inputs ``x: (N, H, W, C)``."""
     outputs = model.predict(x, batch_size=batch_size, verbose=int(verbose == 1))
     scores = model.evaluate(x, targets, batch_size=batch_size, verbose=0)
     test_loss = scores[0] if isinstance(scores, list) else scores
     return class_probabilities(model, outputs), float(test_loss)
 
 
-def write_outputs(out, model, scores, test_set, info, history=None, recorder=None):
+def write_outputs(out, model, scores, data, info, history=None, recorder=None):
     """Write every file of the table above into ``out``; returns the metrics dict.
 
-    ``scores`` is what :func:`score_model` returns, ``test_set`` the raw
-    ``(images (N, 28, 28) uint8, labels (N,))``, ``info`` the run facts to add
+    ``scores`` is what :func:`score_model` returns, ``data`` the run's
+    :class:`~minicnn.runs.data.RunData` (its test images ``(N, H, W, C)`` in [0, 1],
+    grey or colour, labels and class names), ``info`` the run facts to add
     to the metrics, ``history`` the per-epoch logs (None: no training curves),
     ``recorder`` the ``TrainingRecorder.records`` of the run (None: no layer health).
     """
     out = Path(out)
     probabilities, test_loss = scores
-    images, labels = test_set
-    metrics = evaluate_predictions(labels, probabilities, CLASS_NAMES, loss=test_loss)
+    images, labels, names = data.x_test, data.y_test, data.class_names
+    metrics = evaluate_predictions(labels, probabilities, names, loss=test_loss)
     metrics = {"test_accuracy": metrics["accuracy"], **metrics, **info}
     write_json(out / "metrics.json", metrics)
     predicted = probabilities.argmax(axis=1)
-    write_text(out / "classification_report.txt", classification_report_text(labels, predicted, CLASS_NAMES))
+    write_text(out / "classification_report.txt", classification_report_text(labels, predicted, names))
     figures = save_figures(out, metrics, history, images, labels, probabilities, info.get("seed"))
     notes = {}
     if recorder and recorder.get("epochs"):
         figures[HEALTH_HEADING] = save_figure(plot_training_health(recorder), out / "training_health.png")
         notes[HEALTH_HEADING] = [entry["text"] for entry in health_advice(recorder)]
-    write_report(out, title=f"minicnn: {info['model']} on Fashion-MNIST",
+    write_report(out, title=f"minicnn: {info['model']} on {data.title}",
                  summary_text=summary_with_run_facts(model, metrics), metrics=metrics,
                  figures=figures, notes=notes)
     return metrics

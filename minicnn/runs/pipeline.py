@@ -4,9 +4,11 @@ A training run, step by step (:func:`train`):
 
 1. settle the run's settings: the command line, else the model's recipe in
    ``minicnn.zoo`` (on ``--resume``: the run's own ``config.json``);
-2. load Fashion-MNIST and scale it with ``to_model_input``;
-3. build the model (``set_random_seed(seed)`` first, so the starting weights
-   are reproducible), or load ``checkpoint.minicnn`` when resuming;
+2. load the data (:mod:`minicnn.runs.data`: Fashion-MNIST, MNIST, CIFAR-10 or a
+   folder of images) as model inputs in [0, 1];
+3. build the model for the data's image shape and number of classes
+   (``set_random_seed(seed)`` first, so the starting weights are reproducible),
+   or load ``checkpoint.minicnn`` when resuming;
 4. ``fit``, saving ``checkpoint.minicnn`` and ``history.json`` after every epoch;
 5. score the model on the test set and write every output file
    (:mod:`minicnn.runs.outputs`).
@@ -25,13 +27,12 @@ import numpy as np
 
 from .. import backend, zoo
 from ..callbacks import Callback, ModelCheckpoint
-from ..datasets.fashion import load_files, to_categorical, to_model_input
-from ..datasets.files import locate_data
-from ..datasets.sample import SAMPLE_PATH, load_sample
+from ..datasets.fashion import to_categorical
 from ..interpret.recorder import PROBE_IMAGES, RECORDER_FILE, TrainingRecorder
 from ..io.atomic import read_json, write_json
 from ..losses import SparseCategoricalCrossentropy
 from ..model import load_model
+from .data import load_run_data
 
 CHECKPOINT = "checkpoint.minicnn"
 MODEL_FILE = "model.minicnn"
@@ -40,7 +41,7 @@ HISTORY_FILE = "history.json"
 DEFAULT_MODEL = "dropout_cnn"
 DEFAULT_VALIDATION_SPLIT = 0.1
 # Settings a resumed run must share with the run it continues, or it would not replay it.
-FIXED_ON_RESUME = ("model", "batch_size", "seed", "validation")
+FIXED_ON_RESUME = ("model", "batch_size", "seed", "validation", "dataset", "image_size")
 
 
 class RunError(Exception):
@@ -53,7 +54,7 @@ class TrainingInterrupted(Exception):
 
 # ----------------------------------------------------------------------------- settings
 def new_config(model=None, epochs=None, batch_size=None, seed=None, out=None, data=None,
-               sample=False, validation_split=None):
+               sample=False, validation_split=None, dataset=None, image_size=None):
     """The settings of a fresh run; every ``None`` falls back to the model's recipe."""
     name = model or DEFAULT_MODEL
     recipe = zoo.get(name).training
@@ -65,7 +66,8 @@ def new_config(model=None, epochs=None, batch_size=None, seed=None, out=None, da
             "epochs": epochs or recipe["epochs"], "batch_size": batch_size or recipe["batch_size"],
             "seed": _random_seed() if seed is None else int(seed), "validation": validation,
             "out": str(out or default_out(name)), "data": None if data is None else str(data),
-            "sample": bool(sample)}
+            "sample": bool(sample), "dataset": None if dataset is None else str(dataset),
+            "image_size": None if image_size is None else [int(n) for n in image_size]}
 
 
 def resumed_config(out, **given):
@@ -99,18 +101,14 @@ def _random_seed():
 
 
 # ----------------------------------------------------------------------------- data
-def load_data(path=None, sample=False):
-    """``(((x_train, y_train), (x_test, y_test)), source)`` with uint8 images (N, 28, 28).
+def load_data(dataset=None, data=None, sample=False, image_size=None, channels=3):
+    """:func:`minicnn.runs.data.load_run_data`, with damaged files and wrong choices as ``RunError``.
 
-    ``source`` says where the data came from, for ``metrics.json``. A missing data set
-    raises the loader's ``DataNotFoundError``, which lists every place it looked.
+    A missing data set raises the loader's ``DataNotFoundError``, which lists every place it looked.
     """
-    if sample:
-        return load_sample(), f"bundled sample ({SAMPLE_PATH.name})"
-    label, directory, files = locate_data(path)
     try:
-        return load_files(files), f"{directory} ({label})"
-    except ValueError as err:  # damaged files: the loader says which one and why
+        return load_run_data(dataset, data, sample, image_size, channels)
+    except ValueError as err:  # damaged files, an unreadable image, options that do not fit
         raise RunError(str(err)) from err
 
 
@@ -164,12 +162,12 @@ class Checkpoint(ModelCheckpoint):
 
 
 # ----------------------------------------------------------------------------- training
-def start_model(config, resume):
-    """``(model, previous_history)``: a fresh model from the zoo, or the checkpoint's."""
+def start_model(config, resume, input_shape=zoo.INPUT_SHAPE, num_classes=10):
+    """``(model, previous_history)``: a fresh model from the zoo for this data, or the checkpoint's."""
     out = Path(config["out"])
     if not resume:
         backend.set_random_seed(config["seed"])
-        return zoo.get(config["model"])(), {}
+        return zoo.get(config["model"])(input_shape=tuple(input_shape), num_classes=num_classes), {}
     model = load_model(out / CHECKPOINT)
     history_path = out / HISTORY_FILE
     history = read_json(history_path) if history_path.is_file() else {}
@@ -208,14 +206,14 @@ def train(config, resume=False, verbose=1):
     if not resume and (out / CHECKPOINT).exists():
         raise RunError(f"{out} already holds a run ({CHECKPOINT}). Continue it with --resume, "
                        "or choose another --out.")
-    ((x_train, y_train), (x_test, y_test)), source = load_data(config["data"], config["sample"])
-    model, previous = start_model(config, resume)
+    data = load_data(config.get("dataset"), config["data"], config["sample"], config.get("image_size"))
+    model, previous = start_model(config, resume, data.input_shape, len(data.class_names))
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / CONFIG_FILE, config)
-    train_data = (to_model_input(x_train), targets_for(model, y_train))
-    test_data = (to_model_input(x_test), targets_for(model, y_test))
+    train_data = (data.x_train, targets_for(model, data.y_train))
+    test_data = (data.x_test, targets_for(model, data.y_test))
     history_file = HistoryFile(out / HISTORY_FILE, previous)
-    _say(verbose, f"Training {config['model']} on {len(x_train):,} images from {source}: "
+    _say(verbose, f"Training {config['model']} on {len(data.x_train):,} images from {data.source}: "
                   f"epochs {getattr(model, 'epochs_completed', 0) + 1}-{config['epochs']}, "
                   f"batch {config['batch_size']}, seed {config['seed']}; writing to {out}")
     # What each layer did, per epoch (recorder.json; the report and `minicnn explain` show it).
@@ -224,41 +222,57 @@ def train(config, resume=False, verbose=1):
     fit_model(model, config, train_data, test_data, history_file, verbose, recorder)
     model.save(out / MODEL_FILE)
     from .outputs import score_model, write_outputs  # imports matplotlib: only when needed
-    _say(verbose, f"Evaluating on {len(x_test):,} test images")
+    _say(verbose, f"Evaluating on {len(data.x_test):,} test images")
     scores = score_model(model, *test_data, verbose=verbose)
-    info = run_info(config, model, source, history_file.history)
-    return write_outputs(out, model, scores, (x_test, y_test), info, history_file.history,
-                         recorder=recorder.records)
+    info = run_info(config, model, data, history_file.history)
+    return write_outputs(out, model, scores, data, info, history_file.history, recorder=recorder.records)
 
 
-def run_info(config, model, source, history):
+def run_info(config, model, data, history):
     """The facts about the run that ``metrics.json`` and the report carry besides the scores."""
     seconds = history.get("seconds", [])
     return {"model": config["model"], "seed_project": config["seed_project"], "seed": config["seed"],
             "epochs": int(getattr(model, "epochs_completed", 0)), "batch_size": config["batch_size"],
-            "validation": config["validation"], "data_source": source,
+            "validation": config["validation"], "data_source": data.source, "dataset": data.title,
             "params": int(model.count_params()), "seconds_per_epoch": seconds,
             "seconds_per_epoch_mean": float(np.mean(seconds)) if seconds else None}
 
 
-def evaluate_file(model_file, out=None, data=None, sample=False, verbose=1):
-    """Score a saved model on the test set and write the same files a training run ends with."""
+def evaluate_file(model_file, out=None, data=None, sample=False, verbose=1, dataset=None):
+    """Score a saved model on the test set and write the same files a training run ends with.
+
+    Without ``dataset``, a run folder's own data set (its ``config.json``) is used, else Fashion-MNIST.
+    """
     if Path(model_file).is_dir():  # a run folder: take its final model
         model_file = Path(model_file) / MODEL_FILE
     if not Path(model_file).is_file():
         raise RunError(f"No model file at {model_file}. Pass the model.minicnn of a run, "
                        "e.g. runs/dropout_cnn-.../model.minicnn.")
     model = load_model(model_file)
-    (_, (x_test, y_test)), source = load_data(data, sample)
+    data = data_for_model(model, model_file, dataset, data, sample)
     out = Path(out or Path("runs") / f"{model.name}-evaluate-{time.strftime('%Y%m%d-%H%M%S')}")
     out.mkdir(parents=True, exist_ok=True)
-    _say(verbose, f"Evaluating {model_file} on {len(x_test):,} test images from {source}")
+    _say(verbose, f"Evaluating {model_file} on {len(data.x_test):,} test images from {data.source}")
     from .outputs import score_model, write_outputs
-    scores = score_model(model, to_model_input(x_test), targets_for(model, y_test), verbose=verbose)
-    info = {"model": model.name, "model_file": str(model_file), "data_source": source,
-            "epochs": int(getattr(model, "epochs_completed", 0)), "params": int(model.count_params()),
-            "seed": getattr(model, "fit_seed", None)}
-    return write_outputs(out, model, scores, (x_test, y_test), info, history=None)
+    scores = score_model(model, data.x_test, targets_for(model, data.y_test), verbose=verbose)
+    info = {"model": model.name, "model_file": str(model_file), "data_source": data.source,
+            "dataset": data.title, "epochs": int(getattr(model, "epochs_completed", 0)),
+            "params": int(model.count_params()), "seed": getattr(model, "fit_seed", None)}
+    return write_outputs(out, model, scores, data, info, history=None)
+
+
+def data_for_model(model, model_file, dataset=None, data=None, sample=False):
+    """The test data for a saved model: ``dataset`` if given, else the data set its run folder trained
+    on (``config.json`` beside the model), else Fashion-MNIST; a folder is read at the model's input size."""
+    config_path = Path(model_file).parent / CONFIG_FILE
+    if dataset is None and data is None and not sample and config_path.is_file():
+        dataset = read_json(config_path).get("dataset")   # MNIST, CIFAR-10, a folder
+    height, width, channels = model.input_shape
+    data = load_data(dataset, data, sample, (height, width), channels)
+    if data.input_shape != tuple(model.input_shape):
+        raise RunError(f"The model takes images of shape {tuple(model.input_shape)}; {data.title} has "
+                       f"{data.input_shape}. Pass the data set it was trained on with --dataset.")
+    return data
 
 
 def _say(verbose, message):

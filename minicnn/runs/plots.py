@@ -137,7 +137,8 @@ def plot_prediction_grid(images, y_true, y_pred, class_names, n=8, seed=None,
 
     Parameters
     ----------
-    images : array-like, shape (N, H, W) or (N, H, W, 1)
+    images : array-like, shape (N, H, W) or (N, H, W, 1) (grey), or (N, H, W, 3) (colour);
+        uint8 in 0..255 or floats in [0, 1]
     y_true : array-like, shape (N,) of int, or (N, K) one-hot
     y_pred : array-like of int, shape (N,)
     class_names : sequence of str, length K
@@ -157,8 +158,8 @@ def plot_prediction_grid(images, y_true, y_pred, class_names, n=8, seed=None,
     images = np.asarray(images)
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]  # (N, H, W, 1) -> (N, H, W): imshow wants 2-D grey images
-    if images.ndim != 3:
-        raise ValueError("images must have shape (N, H, W) or (N, H, W, 1). "
+    if not (images.ndim == 3 or (images.ndim == 4 and images.shape[-1] == 3)):
+        raise ValueError("images must have shape (N, H, W), (N, H, W, 1) or (N, H, W, 3). "
                          f"Received shape {images.shape}.")
     if int(n) < 1:
         raise ValueError(f"n must be at least 1 image. Received n={n}.")
@@ -180,7 +181,7 @@ def plot_prediction_grid(images, y_true, y_pred, class_names, n=8, seed=None,
     for ax, index in zip(axes.flat, chosen):
         probability = None if probabilities is None else probabilities[index, y_pred[index]]
         right = y_true[index] == y_pred[index]
-        ax.imshow(images[index], cmap="gray")
+        ax.imshow(images[index], cmap="gray")   # an (H, W, 3) image is drawn in its colours
         ax.set_title(_grid_title(names[y_true[index]], names[y_pred[index]], probability),
                      color=RIGHT_COLOR if right else WRONG_COLOR, fontsize=9)
         ax.axis("off")
