@@ -203,7 +203,11 @@ def test_prediction_grid_sizes_and_probabilities():
     assert all("(80%)" in ax.title.get_text() for ax in fig.axes)
 
 
-def test_prediction_grid_rejects_colour_images():
+def test_prediction_grid_draws_colour_and_rejects_other_channel_counts():
     images = np.zeros((4, 28, 28, 3))
-    with pytest.raises(ValueError, match=r"\(4, 28, 28, 3\)"):
-        plot_prediction_grid(images, [0, 1, 2, 0], [0, 1, 2, 0], NAMES)
+    images[..., 0] = 1.0                                      # red images stay red
+    fig = plot_prediction_grid(images, [0, 1, 2, 0], [0, 1, 2, 0], NAMES, n=2, seed=0)
+    drawn = np.asarray(fig.axes[0].get_images()[0].get_array())
+    assert drawn.shape == (28, 28, 3) and np.allclose(drawn[0, 0], (1, 0, 0))
+    with pytest.raises(ValueError, match=r"\(4, 28, 28, 2\)"):
+        plot_prediction_grid(np.zeros((4, 28, 28, 2)), [0, 1, 2, 0], [0, 1, 2, 0], NAMES)

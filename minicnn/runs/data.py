@@ -108,9 +108,12 @@ def _folder_data(folder, image_size, channels):
     train, test = image_dataset_from_directory(folder, color_mode=COLOR_MODES[channels], image_size=image_size,
                                                seed=FOLDER_SPLIT_SEED, validation_split=FOLDER_TEST_SPLIT,
                                                subset="both")
-    def scaled(images):
-        return (images / 255).astype(floatx())       # Keras's loader gives 0..255; models want [0, 1]
     source = (f"{folder} ({len(train.file_paths) + len(test.file_paths)} images, {FOLDER_TEST_SPLIT:.0%} "
               f"held out as the test set with seed {FOLDER_SPLIT_SEED}, read at {image_size[0]}x{image_size[1]})")
-    return RunData(scaled(train[0]), _labels(train[1]), scaled(test[0]), _labels(test[1]),
+    return RunData(_unit_range(train[0]), _labels(train[1]), _unit_range(test[0]), _labels(test[1]),
                    list(train.class_names), source, Path(folder).name)
+
+
+def _unit_range(images):
+    """The folder loader's 0..255 floats (as Keras's) divided by 255: the [0, 1] a model wants."""
+    return (images / 255).astype(floatx())

@@ -83,8 +83,8 @@ def resumed_config(out, **given):
     for key, value in given.items():
         if value is None or value is False:
             continue
-        if key in FIXED_ON_RESUME and value != config[key]:
-            raise RunError(f"--resume continues the run in {out}, which used {key}={config[key]!r}; "
+        if key in FIXED_ON_RESUME and value != config.get(key):   # runs made before --dataset lack it
+            raise RunError(f"--resume continues the run in {out}, which used {key}={config.get(key)!r}; "
                            f"received {key}={value!r}. Drop the option, or start a new run.")
         config[key] = value
     return config
