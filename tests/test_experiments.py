@@ -1,0 +1,41 @@
+"""minicnn.course.experiments: settings compared over seeds on a validation split; the shipped results."""
+import json
+
+import numpy as np
+import pytest
+
+import minicnn
+from minicnn.course import experiments
+
+
+def test_validation_images_are_the_last_training_images_and_never_trained_on():
+    x, y = np.arange(10)[:, None], np.arange(10)
+    (x_train, _), (x_val, y_val) = experiments.validation_split(x, y, 6, 3)
+    assert x_train.ravel().tolist() == [0, 1, 2, 3, 4, 5] and y_val.tolist() == [7, 8, 9]
+    with pytest.raises(ValueError, match="exceeds"):
+        experiments.validation_split(x, y, 8, 3)
+
+
+def test_settings_run_with_every_seed_and_summarise_mean_and_spread(tmp_path):
+    (x, y), (x_test, y_test) = minicnn.load_fashion_mnist(sample=True)
+    data = ((minicnn.to_model_input(x), y.astype(np.int64)), (minicnn.to_model_input(x_test[:50]), y_test[:50]))
+    chosen = {name: experiments.SETTINGS[name] for name in ["baseline", "augmentation"]}
+    out = tmp_path / "settings.json"
+    results = experiments.run_settings(data, chosen, seeds=[0, 1], n_train=64, n_validation=32, epochs=1,
+                                       hidden=8, out=out, say=lambda line: None)
+    assert json.loads(out.read_text()) == results
+    rows = experiments.summary(results)
+    assert [row[0] for row in rows] == list(chosen) and all(row[5] == [0, 1] for row in rows)
+    values = [run["val_accuracy_last"] for run in results["runs"]["baseline"]]
+    assert rows[0][1] == pytest.approx(np.mean(values)) and rows[0][2] == pytest.approx(np.std(values, ddof=1))
+    again = experiments.run_settings(data, chosen, seeds=[0, 1], n_train=64, n_validation=32, epochs=1,
+                                     hidden=8, out=out, say=pytest.fail)    # everything is in the file: no run
+    assert again == results
+    assert experiments.plot_summary(results).axes
+
+
+def test_the_shipped_results_hold_every_setting_with_three_seeds():
+    results = json.loads(experiments.SETTINGS_FILE.read_text())
+    assert list(results["runs"]) == list(experiments.SETTINGS)
+    assert all(sorted(run["seed"] for run in runs) == [0, 1, 2] for runs in results["runs"].values())
+    assert results["config"]["n_train"] + results["config"]["n_validation"] <= 60000
