@@ -154,3 +154,19 @@ def test_same_files_split_and_pixels_as_keras(tree):
                 if path in by_path:
                     jpeg = path.endswith((".jpg", ".jpeg"))
                     np.testing.assert_allclose(by_path[path], image.numpy(), atol=3.01 if jpeg else 2e-4)
+
+
+def test_class_names_choose_and_order_the_classes_and_labels_may_be_given_or_none(tree):
+    root, _ = tree
+    x, y = data = image_dataset_from_directory(root, class_names=["owls", "cats"], image_size=SIZE, shuffle=False)
+    assert data.class_names == ["owls", "cats"] and len(x) == 10
+    np.testing.assert_array_equal(y, [0] * 5 + [1] * 5)             # the order given, not sorted
+    with pytest.raises(ValueError, match="subfolders"):
+        image_dataset_from_directory(root, class_names=["owls", "bats"])
+    images, labels = unlabelled = image_dataset_from_directory(root, labels=None, image_size=SIZE, shuffle=False)
+    # Without classes every image below the folder counts, .hidden/skip.png too (as in Keras)
+    assert labels is None and unlabelled.class_names is None and len(images) == 16
+    given = list(range(16))
+    _, y = explicit = image_dataset_from_directory(root, labels=given, image_size=SIZE, seed=5)
+    order = [unlabelled.file_paths.index(path) for path in explicit.file_paths]
+    np.testing.assert_array_equal(y, order)                          # each label travels with its file
