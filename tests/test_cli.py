@@ -205,11 +205,16 @@ def test_missing_data_gives_the_loaders_message(tmp_path):
             "from minicnn.runs.cli import main; sys.exit(main(sys.argv[2:]))")
     env = {**os.environ, "FASHION_MNIST_DIR": str(empty), "XDG_CACHE_HOME": str(tmp_path / "cache")}
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "no-debian"), "train",
-                             "--data", str(empty), "--out", str(tmp_path / "run")],
+                             "--out", str(tmp_path / "run")],
                             capture_output=True, text=True, env=env, timeout=120)
     assert_clean_failure(result, 1)
     assert "Fashion-MNIST was not found" in result.stderr and "--sample" not in result.stdout
     assert not (tmp_path / "run" / "checkpoint.minicnn").exists()
+    # A mistyped --data is an error even where the data could be found elsewhere (the Debian copy here).
+    result = minicnn("train", "--data", tmp_path / "typo", "--out", tmp_path / "run")
+    assert_clean_failure(result, 1)
+    assert "typo does not hold Fashion-MNIST (no such folder" in result.stderr
+    assert not (tmp_path / "run").exists()
 
 
 def test_missing_or_damaged_model_file_for_evaluate(tmp_path):

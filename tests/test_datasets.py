@@ -155,21 +155,33 @@ def test_uncompressed_files_are_accepted(places):
     assert_loaded(load_fashion_mnist(places.arg, download=False), wanted)
 
 
-def test_incomplete_path_warns_and_search_goes_on(places):
-    wanted = make_fake_dir(places.debian, seed=3)
+def test_a_path_given_must_hold_the_data(places):
+    """A typo in the path is an error; training on whatever else is found would be a silent wrong answer."""
+    make_fake_dir(places.debian, seed=3)
     make_fake_dir(places.arg)
     (places.arg / "t10k-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(DataNotFoundError, match="does not hold Fashion-MNIST.*t10k-labels-idx1-ubyte.*Check the path"):
+        load_fashion_mnist(places.arg, download=False)
+    with pytest.raises(DataNotFoundError, match="typo"):
+        load_fashion_mnist(places.arg.parent / "typo", download=False)
+
+
+def test_incomplete_environment_folder_warns_and_search_goes_on(places, monkeypatch):
+    wanted = make_fake_dir(places.debian, seed=3)
+    make_fake_dir(places.env)
+    (places.env / "t10k-labels-idx1-ubyte.gz").unlink()
+    monkeypatch.setenv(files.ENV_VAR, str(places.env))
     with pytest.warns(UserWarning, match="t10k-labels-idx1-ubyte"):
-        assert_loaded(load_fashion_mnist(places.arg, download=False), wanted)
+        assert_loaded(load_fashion_mnist(download=False), wanted)
 
 
 def test_nothing_found_lists_every_place_and_the_three_fixes(places, monkeypatch):
     monkeypatch.setenv(files.ENV_VAR, str(places.env))
     with pytest.raises(DataNotFoundError) as info, pytest.warns(UserWarning, match="looking elsewhere"):
-        load_fashion_mnist(places.arg, download=False)
+        load_fashion_mnist(download=False)
     message = str(info.value)
     assert isinstance(info.value, FileNotFoundError)
-    for place in (places.arg, places.env, places.debian, places.cache):
+    for place in (places.env, places.debian, places.cache):
         assert str(place) in message
     assert "download=False" in message
     assert "apt-get install dataset-fashion-mnist" in message

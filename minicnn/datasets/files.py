@@ -120,8 +120,12 @@ def locate_data(path=None, download=True, base_url=None, checksums=None, verbose
         files = find_files(directory)
         if len(files) == len(NAMES):
             return label, directory, files
+        if label == "path argument":       # asked for by name: a typo is an error, not a reason to use other data
+            raise DataNotFoundError(f"{directory} does not hold Fashion-MNIST ({_why_incomplete(directory, files)}). "
+                                    f"Check the path, or leave it out to use ${ENV_VAR}, the Debian package, "
+                                    f"the cache or a download.")
         tried.append(f"{label} {directory}: {_why_incomplete(directory, files)}")
-        if label in ("path argument", f"${ENV_VAR}"):
+        if label == f"${ENV_VAR}":
             warnings.warn(f"{label} {directory} does not hold Fashion-MNIST ("
                           f"{_why_incomplete(directory, files)}); looking elsewhere.")
     if not download:
