@@ -136,35 +136,59 @@ def float32_spelling(value):
     return float(str(np.float32(value)))
 
 
-def sequential_from_keras(model_config, where):
-    """``(name, input_shape, dtype, layers)`` of the Keras Sequential ``model_config`` describes.
+def sequential_from_keras(model_config, where, model_class):
+    """``(dtype, arguments)``: the float type and the ``model_class(**arguments)`` (layers,
+    input_shape, name, trainable) of the Keras Sequential ``model_config`` describes.
 
     The input shape comes from the ``InputLayer`` entry (Keras 3) or from the first
-    layer's ``batch_input_shape`` (Keras 2); minicnn needs it fixed.
+    layer's ``batch_input_shape`` (Keras 2); minicnn needs it fixed. A Sequential
+    inside it becomes a ``model_class`` inside, as Keras nests them.
     """
     if not isinstance(model_config, dict) or model_config.get("class_name") != "Sequential":
         kind = model_config.get("class_name") if isinstance(model_config, dict) else type(model_config).__name__
         raise ValueError(f"{where}: the file holds a {kind!r} model; minicnn loads Keras Sequential models.")
-    config = model_config.get("config") or {}
-    entries = [dict(entry) for entry in config.get("layers") or []]
-    batch_shape = config.get("build_input_shape")
-    dtype = policy_name(config.get("dtype")) or "float32"
-    if entries and entries[0].get("class_name") == "InputLayer":
-        first = entries.pop(0)["config"]
-        batch_shape = first.get("batch_shape", first.get("batch_input_shape"))
-        dtype = policy_name(first.get("dtype")) or dtype
-    elif entries and "batch_input_shape" in (entries[0].get("config") or {}):
-        entries[0]["config"] = dict(entries[0]["config"])
-        batch_shape = entries[0]["config"].pop("batch_input_shape")
+    config, entries, batch_shape, dtype = _unpacked(model_config)
     if dtype not in ("float32", "float64"):
         raise ValueError(f"{where}: the model computes in {dtype!r}; minicnn computes in float32 or float64.")
     if not isinstance(batch_shape, list) or len(batch_shape) < 2 or \
             any(type(d) is not int or d < 1 for d in batch_shape[1:]):
         raise ValueError(f"{where}: minicnn needs a fixed input shape such as [null, 28, 28, 1]; "
                          f"the file has {batch_shape!r}.")
-    layers = [layer_from_keras(entry.get("class_name"), entry.get("config") or {}, dtype, where,
-                               entry.get("module")) for entry in entries]
-    return config.get("name", "sequential"), tuple(batch_shape[1:]), dtype, layers
+    return dtype, {"layers": _layers_from_keras(entries, dtype, where, model_class),
+                   "input_shape": tuple(batch_shape[1:]), "name": config.get("name", "sequential"),
+                   "trainable": config.get("trainable", True) is not False}
+
+
+def _unpacked(model_config):
+    """``(config, layer entries, batch shape, dtype)`` of a Sequential's entry, the input taken out."""
+    config = model_config.get("config") or {}
+    entries = [dict(entry) for entry in config.get("layers") or []]
+    batch_shape = config.get("build_input_shape")
+    dtype = policy_name(config.get("dtype")) or "float32"
+    if entries and entries[0].get("class_name") == "InputLayer":
+        first = entries.pop(0).get("config") or {}
+        batch_shape = first.get("batch_shape", first.get("batch_input_shape"))
+        dtype = policy_name(first.get("dtype")) or dtype
+    elif entries and "batch_input_shape" in (entries[0].get("config") or {}):
+        entries[0]["config"] = dict(entries[0]["config"])
+        batch_shape = entries[0]["config"].pop("batch_input_shape")
+    return config, entries, batch_shape, dtype
+
+
+def _layers_from_keras(entries, dtype, where, model_class):
+    layers = []
+    for entry in entries:
+        if entry.get("class_name") == "Sequential" and entry.get("module") in (None, "keras", "keras.models"):
+            config, inner, _, inner_dtype = _unpacked(entry)
+            if inner_dtype != dtype:
+                raise ValueError(f"{where}: the Sequential {config.get('name')!r} inside computes in "
+                                 f"{inner_dtype!r}, the model in {dtype!r}; minicnn needs one float type.")
+            layers.append(model_class(_layers_from_keras(inner, dtype, where, model_class), name=config.get("name"),
+                                      trainable=config.get("trainable", True) is not False))
+        else:
+            layers.append(layer_from_keras(entry.get("class_name"), entry.get("config") or {}, dtype, where,
+                                           entry.get("module")))
+    return layers
 
 
 def optimizer_from_keras(kind, config):
@@ -266,27 +290,48 @@ def keras_layer_config(layer, dtype, name=None):
     return config
 
 
-def keras_model_config(model, names, legacy=False):
+def distinct_names(layers):
+    """The layers' names, made distinct as Keras requires (``dense``, ``dense`` -> ``dense``, ``dense_1``)."""
+    names, used = [], set()
+    for layer in layers:
+        name, number = layer.name, 0
+        while name in used:
+            number += 1
+            name = f"{layer.name}_{number}"
+        used.add(name)
+        names.append(name)
+    return names
+
+
+def keras_model_config(model, legacy=False):
     """The JSON Keras writes for ``model`` as a Sequential: the ``config.json`` of a ``.keras``
-    archive, or (``legacy``) the ``model_config`` of a ``.h5`` file. ``names`` are the
-    layer names to write (Keras needs them distinct)."""
+    archive, or (``legacy``) the ``model_config`` of a ``.h5`` file."""
+    entry = _sequential_entry(model, model.name, model.dtype, legacy)
+    if model.optimizer is not None and not legacy:
+        entry["compile_config"] = keras_compile_config(model)
+    return entry
+
+
+def _sequential_entry(model, name, dtype, legacy):
+    """A Sequential's entry: an ``InputLayer``, then each layer's (a Sequential inside is nested)."""
     batch_shape = [None, *model.input_shape]
     layers = [_serialized("keras.layers", "InputLayer",
-                          {"batch_shape": batch_shape, "dtype": str(np.dtype(model.dtype)), "sparse": False,
-                           "ragged": False, "name": "input_layer", "optional": False}, legacy)]
-    for layer, name in zip(model.layers, names):
-        entry = _serialized("keras.layers", type(layer).__name__, keras_layer_config(layer, model.dtype, name),
-                            legacy)
+                          {"batch_shape": batch_shape, "dtype": str(np.dtype(dtype)), "sparse": False,
+                           "ragged": False, "name": f"{name}_input", "optional": False}, legacy)]
+    for layer, layer_name in zip(model.layers, distinct_names(model.layers)):
+        if type(layer).__name__ == "Sequential":
+            entry = _sequential_entry(layer, layer_name, dtype, legacy)
+        else:
+            entry = _serialized("keras.layers", type(layer).__name__, keras_layer_config(layer, dtype, layer_name),
+                                legacy)
         if not legacy:
             entry["build_config"] = {"input_shape": [None, *layer.input_shape]}
         layers.append(entry)
-    config = {"name": model.name, "trainable": True, "dtype": keras_dtype_policy(model.dtype), "layers": layers}
+    config = {"name": name, "trainable": model.trainable, "dtype": keras_dtype_policy(dtype), "layers": layers}
     if legacy:
         return {"class_name": "Sequential", "config": config}
     entry = _serialized("keras", "Sequential", {**config, "build_input_shape": batch_shape}, legacy)
     entry["build_config"] = {"input_shape": batch_shape}
-    if model.optimizer is not None:
-        entry["compile_config"] = keras_compile_config(model)
     return entry
 
 

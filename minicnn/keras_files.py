@@ -43,8 +43,9 @@ from ._version import __version__
 from .io import hdf5
 from .io.archive import ModelFileError, check_member_names, explained, member_table, write_member
 from .io.atomic import replacing
-from .keras_config import compile_from_keras, keras_compile_config, keras_model_config, sequential_from_keras
-from .keras_weights import keras_layer_names, read_legacy_weights, read_weights, write_legacy_weights, write_weights
+from .keras_config import (compile_from_keras, distinct_names, keras_compile_config, keras_model_config,
+                           sequential_from_keras)
+from .keras_weights import read_legacy_weights, read_weights, write_legacy_weights, write_weights
 from .saving import _building_in
 
 KERAS_VERSION = "3.15.1"           # the Keras release whose formats these are
@@ -69,7 +70,7 @@ def save_keras(model, path):
     with replacing(path) as temp, zipfile.ZipFile(temp, "w", zipfile.ZIP_STORED) as archive:
         write_member(archive, METADATA_MEMBER, json.dumps(metadata).encode("utf-8"))
         write_member(archive, CONFIG_MEMBER,
-                     json.dumps(keras_model_config(model, keras_layer_names(model))).encode("utf-8"))
+                     json.dumps(keras_model_config(model)).encode("utf-8"))
         write_member(archive, WEIGHTS_MEMBER, buffer.getvalue())
     return path
 
@@ -85,13 +86,12 @@ def save_weights_h5(model, path):
 def save_h5(model, path):
     """Write ``model`` as Keras's legacy ``.h5`` model file, atomically; returns the path."""
     path = _writable(model, path, (".h5", ".hdf5"))
-    names = keras_layer_names(model)
     with replacing(path) as temp, h5py.File(temp, "w") as file:
         file.attrs.update(ORIGIN)
-        file.attrs["model_config"] = json.dumps(keras_model_config(model, names, legacy=True))
+        file.attrs["model_config"] = json.dumps(keras_model_config(model, legacy=True))
         if model.optimizer is not None:
             file.attrs["training_config"] = json.dumps(keras_compile_config(model, legacy=True))
-        write_legacy_weights(file, model, names, ORIGIN)
+        write_legacy_weights(file, model, distinct_names(model.layers), ORIGIN)
     return path
 
 
@@ -206,9 +206,9 @@ def build_model(config, compile_config, path, model_class):
     """The ``model_class`` (Sequential) the Keras config describes, compiled as saved when minicnn can;
     a ModelFileError quoting the layer and option when minicnn cannot build it exactly."""
     try:
-        name, input_shape, dtype, layers = sequential_from_keras(config, where=str(path))
+        dtype, arguments = sequential_from_keras(config, str(path), model_class)
         with _building_in(dtype, path):
-            model = model_class(layers, input_shape=input_shape, name=name)
+            model = model_class(**arguments)
     except ModelFileError:
         raise
     except ValueError as error:

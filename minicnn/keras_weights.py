@@ -10,6 +10,8 @@ variance)::
     layers/conv2d/vars/0, /1          Conv2D kernel (KH, KW, C, F), bias (F,)
     layers/conv2d_1/vars/0, /1        the second Conv2D
     layers/flatten/vars               (no arrays)
+    layers/sequential/vars            a Sequential inside: no arrays of its own,
+    layers/sequential/layers/dense/vars/0, /1     its layers' below it
     optimizer/vars/0, 1, 2 ...        step count, learning rate, then each trainable
                                       weight's slots in turn (Adam: momentum, velocity)
 
@@ -20,6 +22,9 @@ and lists the names in attributes, in order::
     model_weights/conv2d/             attribute weight_names: sequential/conv2d/kernel, .../bias
     model_weights/conv2d/sequential/conv2d/kernel
     optimizer_weights/                attribute weight_names: adam/iteration, adam/learning_rate, ...
+
+(a Sequential inside is one entry of ``layer_names``: its layers' arrays listed together,
+the trainable ones first, as Keras 2 orders any layer's).
 
 Reading trusts nothing: each array is read only if its shape and dtype are those the
 architecture implies, from a plain dataset inside the file (:mod:`minicnn.io.hdf5`).
@@ -36,28 +41,41 @@ MAX_NAMES_BYTES = 1 << 16          # a list of layer or weight names
 
 
 # ============================================================================ Keras 3's layout
-def layer_groups(model):
-    """Where each layer's arrays sit: ``layers/<class in snake_case>[_n]``, numbered per class."""
-    counts, paths = {}, []
+def layer_groups(model, prefix="layers/"):
+    """``(path, layer)`` for every layer: ``layers/<class in snake_case>[_n]``, numbered per class;
+    a Sequential inside has its own group, and its layers sit below it in ``<path>/layers/``."""
+    counts, found = {}, []
     for layer in model.layers:
         base = snake_case(type(layer).__name__)
-        paths.append(f"layers/{base}" + (f"_{counts[base]}" if base in counts else ""))
+        path = prefix + base + (f"_{counts[base]}" if base in counts else "")
         counts[base] = counts.get(base, 0) + 1
-    return paths
+        found.append((path, layer))
+        if _is_sequential(layer):
+            found += layer_groups(layer, f"{path}/layers/")
+    return found
+
+
+def _is_sequential(layer):
+    return type(layer).__name__ == "Sequential"
+
+
+def _own_arrays(layer):
+    """The arrays kept in a layer's own group: its weights; none for a Sequential (its layers keep them)."""
+    return [] if _is_sequential(layer) else layer.weights
 
 
 def write_weights(file, model):
     """Keras 3's layout (above) into an open, empty HDF5 file."""
     file.create_group("vars").attrs["name"] = model.name
-    for path, layer in zip(layer_groups(model), model.layers):
-        _write_numbered(file.create_group(path), layer.name, layer.weights)
+    for path, layer in layer_groups(model):
+        _write_numbered(file.create_group(path), layer.name, _own_arrays(layer))
     if model.optimizer is not None:
         _write_numbered(file.create_group("optimizer"), snake_case(type(model.optimizer).__name__),
                         optimizer_variables(model))
 
 
 def _write_numbered(group, name, arrays):
-    found = group.create_group("vars")
+    found = group.require_group("vars")
     found.attrs["name"] = name
     for index, array in enumerate(arrays):
         found.create_dataset(str(index), data=array)
@@ -65,39 +83,51 @@ def _write_numbered(group, name, arrays):
 
 def read_weights(file, model, path):
     """Fill ``model`` (and its optimizer) from Keras 3's layout: every layer's group must hold
-    exactly its arrays, with the shapes the architecture implies."""
-    expected = layer_groups(model)
-    if "layers" in file:
-        extra = sorted(set(hdf5.group(file, "layers", path)) - {p.split("/", 1)[1] for p in expected})
-        if extra:
-            raise ModelFileError(f"{path}: the weights file has layers {extra} that the architecture does "
-                                 f"not have (it has {[p.split('/', 1)[1] for p in expected]}).")
-    values = []
-    for group_path, layer in zip(expected, model.layers):
-        group = hdf5.group(file, f"{group_path}/vars", path) if layer.weights or group_path in file else {}
-        if len(group) != len(layer.weights):
+    exactly its arrays, with the shapes the architecture implies, and no group more."""
+    _refuse_other_layers(file, model, "layers", path)
+    pairs = []                          # (the model's array, the file's): assigned once all are read
+    for group_path, layer in layer_groups(model):
+        if _is_sequential(layer):
+            _refuse_other_layers(file, layer, f"{group_path}/layers", path)
+        arrays = _own_arrays(layer)
+        group = hdf5.group(file, f"{group_path}/vars", path) if arrays or group_path in file else {}
+        if len(group) != len(arrays):
             raise ModelFileError(f"{path}: {group_path} holds {len(group)} arrays; layer {layer.name!r} "
-                                 f"({type(layer).__name__}) has {len(layer.weights)}.")
-        values += [hdf5.array(group, str(i), w.shape, w.dtype, path) for i, w in enumerate(layer.weights)]
-    model.set_weights(values)
+                                 f"({type(layer).__name__}) has {len(arrays)}.")
+        pairs += [(target, hdf5.array(group, str(index), target.shape, target.dtype, path))
+                  for index, target in enumerate(arrays)]
+    _assign(pairs)
     if model.optimizer is not None and "optimizer" in file:
         group = hdf5.group(file, "optimizer/vars", path)
         restore_optimizer(model, len(group), lambda i, expected: hdf5.array(
             group, str(i), expected.shape, expected.dtype, path), path)
 
 
+def _assign(pairs):
+    """Copy every value read into the model's arrays, only after the whole file was read and checked."""
+    for target, value in pairs:
+        target[...] = value
+
+
+def _refuse_other_layers(file, model, folder, path):
+    """A group of layers in the file must name exactly the model's layers (checked before reading)."""
+    if folder not in file:
+        return
+    own = {group_path.rsplit("/", 1)[1] for group_path, _ in layer_groups(model, f"{folder}/")
+           if group_path.count("/") == folder.count("/") + 1}
+    extra = sorted(set(hdf5.group(file, folder, path)) - own)
+    if extra:
+        raise ModelFileError(f"{path}: the weights file has layers {extra} in {folder} that the architecture "
+                             f"does not have (it has {sorted(own)}).")
+
+
 # ============================================================================ Keras 2's layout
-def keras_layer_names(model):
-    """The layer names, made distinct as Keras requires (``dense``, ``dense`` -> ``dense``, ``dense_1``)."""
-    names, used = [], set()
-    for layer in model.layers:
-        name, number = layer.name, 0
-        while name in used:
-            number += 1
-            name = f"{layer.name}_{number}"
-        used.add(name)
-        names.append(name)
-    return names
+def legacy_order(layer):
+    """``[(name, array)]`` in Keras 2's order: the trainable arrays, then the others (a moving
+    statistic, a frozen layer's); for a Sequential inside, its layers' arrays named ``conv2d/kernel``."""
+    named = [*layer.params.items(), *layer.state.items()]
+    trainable = {id(array) for array in layer.trainable_weights}
+    return [pair for pair in named if id(pair[1]) in trainable] + [pair for pair in named if id(pair[1]) not in trainable]
 
 
 def write_legacy_weights(file, model, names, origin):
@@ -106,14 +136,16 @@ def write_legacy_weights(file, model, names, origin):
     group = file.create_group("model_weights")
     group.attrs.update(origin)
     group.attrs["layer_names"] = np.array([name.encode("utf-8") for name in names])
+    labels = {}
     for name, layer in sorted(zip(names, model.layers), key=lambda pair: pair[0]):
-        labels = [f"{model.name}/{name}/{weight}" for weight in [*layer.params, *layer.state]]
-        _write_named(group.create_group(name), labels, layer.weights)
+        weights = legacy_order(layer)
+        labels.update((id(array), f"{model.name}_{name}_{weight}".replace("/", "_")) for weight, array in weights)
+        _write_named(group.create_group(name), [f"{model.name}/{name}/{weight}" for weight, _ in weights],
+                     [array for _, array in weights])
     _write_named(group.create_group("top_level_model_weights"), [], [])
     if model.optimizer is not None:
         prefix = snake_case(type(model.optimizer).__name__)
-        weights = [f"{model.name}_{name}_{weight}" for name, layer in zip(names, model.layers) if layer.trainable
-                   for weight in layer.params]
+        weights = [labels[id(array)] for array in model.trainable_weights]
         _write_named(file.create_group("optimizer_weights"),
                      [f"{prefix}/{label}" for label in _optimizer_labels(model, weights)], optimizer_variables(model))
 
@@ -134,15 +166,16 @@ def read_legacy_weights(file, model, path):
     if len(saved) != len(layers):
         raise ModelFileError(f"{path}: the file has weights for {len(saved)} layers {saved}; the architecture "
                              f"has {len(layers)} layers with weights.")
-    values = []
+    pairs = []
     for name, layer in zip(saved, layers):
         layer_group = hdf5.group(group, name, path)
         labels = hdf5.names(layer_group, "weight_names", MAX_NAMES_BYTES, path)
-        if len(labels) != len(layer.weights):
+        targets = [array for _, array in legacy_order(layer)]
+        if len(labels) != len(targets):
             raise ModelFileError(f"{path}: layer {name!r} has {len(labels)} weights in the file; "
-                                 f"{layer.name!r} ({type(layer).__name__}) has {len(layer.weights)}.")
-        values += [_labelled_array(layer_group, label, w.shape, w.dtype, path) for label, w in zip(labels, layer.weights)]
-    model.set_weights(values)
+                                 f"{layer.name!r} ({type(layer).__name__}) has {len(targets)}.")
+        pairs += [(t, _labelled_array(layer_group, label, t.shape, t.dtype, path)) for label, t in zip(labels, targets)]
+    _assign(pairs)
     if model.optimizer is not None and "optimizer_weights" in file:
         group = hdf5.group(file, "optimizer_weights", path)
         labels = hdf5.names(group, "weight_names", MAX_NAMES_BYTES, path)
