@@ -217,6 +217,16 @@ def test_missing_data_gives_the_loaders_message(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+def test_evaluate_names_a_model_and_data_that_do_not_fit(tmp_path):
+    import minicnn as package
+    from minicnn.layers import Conv2D, Dense, Flatten
+    model = package.Sequential([Conv2D(2, 3), Flatten(), Dense(10, activation="softmax")], input_shape=(32, 32, 3))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    result = minicnn("evaluate", model.save(tmp_path / "colour"), "--sample", "--out", tmp_path / "out")
+    assert_clean_failure(result, 2)
+    assert "(32, 32, 3); Fashion-MNIST has (28, 28, 1)" in result.stderr and "--dataset" in result.stderr
+
+
 def test_missing_or_damaged_model_file_for_evaluate(tmp_path):
     assert_clean_failure(minicnn("evaluate", tmp_path / "nothing.minicnn", "--sample"), 2)
     (tmp_path / "damaged.minicnn").write_bytes(b"not a model")
