@@ -1,7 +1,7 @@
 """Solutions to the exercises of 10_minicnn_beside_keras.ipynb."""
 
 # 1. (KH, KW, C_in, F).
-answer_1 = (3, 3, 32, 64)
+answer_1 = (5, 5, 3, 16)
 
 # 2. Five layers with weights, a kernel and a bias each.
 answer_2 = 10

@@ -3,8 +3,8 @@ from . import check
 
 
 def check_1(answer):
-    """The kernel shape of Conv2D(64, 3) on 32 channels."""
-    return check(1, answer, lambda a: tuple(a) == (3, 3, 32, 64),
+    """The kernel shape of Conv2D(16, 5) on 3 channels."""
+    return check(1, answer, lambda a: tuple(a) == (5, 5, 3, 16),
                  "Channels-last kernels are (KH, KW, C_in, F): the filters come last.")
 
 
