@@ -197,7 +197,7 @@ def saved_model(tmp_path):
 def test_explain_out_is_checked_before_the_work(tmp_path, capsys, monkeypatch, where, says):
     from minicnn.runs import cli, pipeline
     path = saved_model(tmp_path)
-    monkeypatch.setattr(pipeline, "load_data", lambda *a, **k: pytest.fail("loaded data before checking --out"))
+    monkeypatch.setattr(pipeline, "data_for_model", lambda *a, **k: pytest.fail("loaded data before checking --out"))
     out = tmp_path / where
     assert cli.main(["explain", path, "--sample", "--out", str(out)]) == 2
     error = capsys.readouterr().err.strip()
