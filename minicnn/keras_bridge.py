@@ -35,7 +35,8 @@ import warnings
 
 from . import backend
 from .keras_config import (SPATIAL, check_options, constructor_arguments, layer_from_keras, loss_from_keras,
-                           loss_from_keras_entry, metric_names, optimizer_from_keras)
+                           loss_from_keras_entry, metrics_from_keras, optimizer_from_keras)
+from .metrics import METRICS
 from .model import Sequential
 
 INSTALL_HINT = 'pip install "minicnn[keras]"'
@@ -160,10 +161,10 @@ def _compile_like(model, keras_model):
     except ValueError as error:
         warnings.warn(f"from_keras: the model was converted but not compiled: {error}", UserWarning)
         return
-    metrics, dropped = metric_names(keras_model.get_compile_config().get("metrics"))
+    metrics, dropped = metrics_from_keras(keras_model.get_compile_config().get("metrics"))
     if dropped:
-        warnings.warn(f"from_keras: metrics {dropped} left out; minicnn tracks only accuracy "
-                      f"(see minicnn.runs.metrics for the others).", UserWarning)
+        warnings.warn(f"from_keras: metrics {dropped} left out; minicnn has {sorted(METRICS)} "
+                      f"(see minicnn.runs.metrics for precision, recall and F1).", UserWarning)
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
 
 

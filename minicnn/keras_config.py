@@ -27,7 +27,7 @@ import inspect
 
 import numpy as np
 
-from . import losses, optimizers, regularizers, schedules
+from . import losses, metrics, optimizers, regularizers, schedules
 from .layers import LAYER_CLASSES
 from .layers.activations import ACTIVATIONS
 
@@ -49,8 +49,8 @@ IGNORED = {"name", "trainable", "dtype", "kernel_initializer", "bias_initializer
            "beta_initializer", "gamma_initializer", "moving_mean_initializer", "moving_variance_initializer",
            "renorm_momentum"}
 _ACTIVATIONS = tuple(name for name in ACTIVATIONS if name is not None)
-ACCURACY_NAMES = {"accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy",
-                  "CategoricalAccuracy", "SparseCategoricalAccuracy"}
+METRIC_CLASSES = {cls.__name__: cls for cls in set(metrics.METRICS.values()) | {metrics.Accuracy}
+                  if cls is not metrics.MatchedAccuracy}       # the classes Keras has too
 OPTIMIZER_CLASSES = {cls.__name__: cls for cls in optimizers.OPTIMIZERS.values()}
 LOSS_CLASSES = {cls.__name__: cls for cls in set(losses.LOSSES.values())}
 
@@ -245,12 +245,21 @@ def loss_from_keras_entry(entry):
     raise ValueError(f"loss {entry!r} has no minicnn equivalent (minicnn has {sorted(losses.LOSSES)}).")
 
 
-def metric_names(metrics):
-    """``(kept, dropped)``: minicnn tracks accuracy only; the other metric names are reported."""
-    names = [m if isinstance(m, str) else m.get("class_name") if isinstance(m, dict) else type(m).__name__
-             for m in metrics or []]
-    dropped = [n for n in names if n not in ACCURACY_NAMES]
-    return (["accuracy"] if len(dropped) < len(names) else []), dropped
+def metrics_from_keras(entries):
+    """``(metrics, dropped)``: the minicnn metrics for Keras's metric names and serialized metric
+    classes, and the names of those minicnn does not have (left out with a warning by the callers)."""
+    found, dropped = [], []
+    for entry in entries or []:
+        if isinstance(entry, str) and entry in metrics.METRICS:
+            found.append(entry)
+        elif isinstance(entry, dict) and entry.get("class_name") in METRIC_CLASSES \
+                and entry.get("module") in (None, "keras.metrics"):
+            cls = METRIC_CLASSES[entry["class_name"]]
+            keys = inspect.signature(cls).parameters
+            found.append(cls(**{k: v for k, v in (entry.get("config") or {}).items() if k in keys}))
+        else:
+            dropped.append(entry.get("class_name") if isinstance(entry, dict) else getattr(entry, "__name__", entry))
+    return found, dropped
 
 
 def compile_from_keras(compile_config):
@@ -259,9 +268,9 @@ def compile_from_keras(compile_config):
     optimizer = compile_config.get("optimizer", compile_config.get("optimizer_config"))
     if not isinstance(optimizer, dict) or optimizer.get("module") not in (None, "keras.optimizers"):
         raise ValueError(f"optimizer {optimizer!r} has no minicnn equivalent.")
-    metrics, dropped = metric_names(compile_config.get("metrics"))
+    found, dropped = metrics_from_keras(compile_config.get("metrics"))
     return {"optimizer": optimizer_from_keras(optimizer.get("class_name"), optimizer.get("config") or {}),
-            "loss": loss_from_keras_entry(compile_config.get("loss")), "metrics": metrics}, dropped
+            "loss": loss_from_keras_entry(compile_config.get("loss")), "metrics": found}, dropped
 
 
 # ============================================================================ minicnn -> Keras
@@ -352,8 +361,18 @@ def keras_compile_config(model, legacy=False):
         raise ValueError(f"cannot save the loss {model.loss!r} in a Keras file: Keras knows only "
                          f"{sorted(LOSS_CLASSES)}.")
     loss = _serialized("keras.losses", loss_name, model.loss.get_config(), legacy)
-    compile_config = {"loss": loss, "loss_weights": None, "metrics": list(model.metrics),
+    compile_config = {"loss": loss, "loss_weights": None, "metrics": [_keras_metric(m, legacy) for m in model.metrics],
                       "weighted_metrics": None, "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
     if legacy:
         return {**compile_config, "optimizer_config": optimizer}
     return {"optimizer": optimizer, **compile_config}
+
+
+def _keras_metric(metric, legacy):
+    """A metric as Keras writes it: its name, or its class and config."""
+    if isinstance(metric, str) or type(metric) is metrics.MatchedAccuracy:
+        return metric if isinstance(metric, str) else metric.name
+    if METRIC_CLASSES.get(type(metric).__name__) is not type(metric):
+        raise ValueError(f"cannot save the metric {metric!r} in a Keras file: Keras knows only "
+                         f"{sorted(METRIC_CLASSES)} (or their names).")
+    return _serialized("keras.metrics", type(metric).__name__, metric.get_config(), legacy)

@@ -46,6 +46,7 @@ from .io.atomic import replacing
 from .keras_config import (compile_from_keras, distinct_names, keras_compile_config, keras_model_config,
                            sequential_from_keras)
 from .keras_weights import read_legacy_weights, read_weights, write_legacy_weights, write_weights
+from .metrics import METRICS
 from .saving import _building_in
 
 KERAS_VERSION = "3.15.1"           # the Keras release whose formats these are
@@ -220,8 +221,8 @@ def build_model(config, compile_config, path, model_class):
             warnings.warn(f"{path}: the model was loaded but not compiled: {error}", UserWarning)
             return model
         if dropped:
-            warnings.warn(f"{path}: metrics {dropped} left out; minicnn tracks only accuracy "
-                          f"(see minicnn.runs.metrics for the others).", UserWarning)
+            warnings.warn(f"{path}: metrics {dropped} left out; minicnn has {sorted(METRICS)} and their "
+                          f"classes (see minicnn.runs.metrics for precision, recall and F1).", UserWarning)
         model.compile(**settings)
     return model
 

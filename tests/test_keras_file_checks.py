@@ -88,6 +88,16 @@ def test_weights_file_fills_a_model_of_the_same_architecture(saved, name):
     assert twin.optimizer.get_state()["iterations"] == 1
 
 
+@pytest.mark.parametrize("extension", [".keras", ".h5"])
+def test_metric_objects_and_names_round_trip(saved, tmp_path, extension):
+    twin = minicnn.load_model(saved[2] / "model.keras")
+    twin.compile(optimizer="sgd", loss="sparse_categorical_crossentropy",
+                 metrics=["acc", minicnn.metrics.SparseTopKCategoricalAccuracy(k=2), "sparse_categorical_accuracy"])
+    loaded = minicnn.load_model(twin.save(tmp_path / f"metrics{extension}"))
+    assert loaded.metrics[0] == "acc" and loaded.metrics[2] == "sparse_categorical_accuracy"
+    assert type(loaded.metrics[1]).__name__ == "SparseTopKCategoricalAccuracy" and loaded.metrics[1].k == 2
+
+
 def test_weights_file_refuses_another_architecture(saved):
     _, _, folder = saved
     other = minicnn.Sequential([Conv2D(5, 3), BatchNormalization(), MaxPooling2D(), Flatten(), Dense(3)],
