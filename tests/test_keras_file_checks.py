@@ -98,6 +98,32 @@ def test_metric_objects_and_names_round_trip(saved, tmp_path, extension):
     assert type(loaded.metrics[1]).__name__ == "SparseTopKCategoricalAccuracy" and loaded.metrics[1].k == 2
 
 
+def test_a_keras_2_h5_file_loads(saved, tmp_path):
+    """Keras 2 wrote no InputLayer (the first layer's batch_input_shape), dtypes as names and
+    weight names such as ``conv/kernel:0``; the same model in that form loads the same."""
+    model, x, folder = saved
+    path = tmp_path / "keras2.h5"
+    path.write_bytes((folder / "model.h5").read_bytes())
+    with h5py.File(path, "a") as file:
+        config = json.loads(file.attrs["model_config"])
+        layers = config["config"]["layers"]
+        batch_shape = layers.pop(0)["config"]["batch_shape"]
+        for entry in layers:
+            entry["config"]["dtype"] = "float32"
+        layers[0]["config"]["batch_input_shape"] = batch_shape
+        file.attrs["model_config"] = json.dumps(config)
+        for layer in model.layers:
+            group = file["model_weights"][layer.name]
+            old = [n.decode() for n in group.attrs["weight_names"]]
+            new = [f"{layer.name}/{label.rsplit('/', 1)[1]}:0" for label in old]
+            for before, after in zip(old, new):
+                group[after] = group[before][()]
+                del group[before]
+            group.attrs["weight_names"] = np.array([n.encode() for n in new]) if new else np.zeros(0)
+    loaded = minicnn.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
 def test_weights_file_refuses_another_architecture(saved):
     _, _, folder = saved
     other = minicnn.Sequential([Conv2D(5, 3), BatchNormalization(), MaxPooling2D(), Flatten(), Dense(3)],
