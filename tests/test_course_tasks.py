@@ -10,7 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from minicnn.course import tasks
+import minicnn
+from minicnn.course import tasks, yours
 from minicnn.course.tasks import cells
 from minicnn.course.tasks.feedback import solution_namespace, solution_path
 from minicnn.course.tasks.layer_check import LayerCase
@@ -33,7 +34,8 @@ TYPICAL_BUGS = {
               "still has the padding"),
              ("dbias = dz.sum(axis=0)", "dbias = dz.mean(axis=0)", "dbias is right up to a constant factor")],
     "max_pool": [("dx[images, rows, columns, channels] += grad_out[:, i, j, :]",
-                  "dx[:, i * stride:i * stride + pool, j * stride:j * stride + pool, :] += grad_out[:, i, j, None, None, :]",
+                  "dx[:, i * stride:i * stride + pool, j * stride:j * stride + pool, :] += "
+                  "grad_out[:, i, j, None, None, :]",
                   "went to every cell of the window")],
     "avg_pool": [("grad_out[:, i, j, None, None, :] / (pool * pool)", "grad_out[:, i, j, None, None, :]",
                   "whole gradient")],
@@ -137,7 +139,8 @@ def test_every_listed_bug_kind_is_covered():
     """The issue's list: missing transpose, = for += in col2im, padding off by one, unscaled dropout,
     a batch-norm backward term missing, max-pool gradient to every cell, softmax overflow."""
     messages = {(name, message) for name, bugs in TYPICAL_BUGS.items() for _, _, message in bugs}
-    for wanted in [("dense", "missing transpose"), ("col2im", "+=, not ="), ("conv_forward_naive", "padding off by one"),
+    for wanted in [("dense", "missing transpose"), ("col2im", "+=, not ="),
+                   ("conv_forward_naive", "padding off by one"),
                    ("dropout", "not scaled by 1 / (1 - rate)"), ("batchnorm", "path through the variance is missing"),
                    ("max_pool", "went to every cell of the window"), ("softmax_cross_entropy", "overflows")]:
         assert wanted in messages
@@ -180,3 +183,58 @@ def test_the_drawn_cases_are_the_same_on_every_run():
                           cwd=str(solution_path("dense").parents[3]))
     assert done.returncode == 0, done.stderr[-2000:]
     assert eval(done.stdout.strip().splitlines()[-1]) == here
+
+
+def solutions_of_the_network():
+    functions = {}
+    for name in yours.NEEDED:
+        task = tasks.get(name)
+        functions.update(solution_namespace(name, task.needs))
+    return functions
+
+
+@pytest.mark.slow
+def test_your_layers_compute_what_minicnns_compute_step_by_step():
+    """The learner's network (the solutions, wrapped) and minicnn's, built from one seed, stay equal
+    through 5 steps of Adam on the same batches: same losses, same weights to float32 rounding."""
+    (x, y), _ = minicnn.load_fashion_mnist(sample=True)
+    x = minicnn.to_model_input(x[:160])
+    theirs, ours = yours.networks(solutions_of_the_network(), seed=3)
+    for a, b in zip(theirs.get_weights(), ours.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    runs = [model.fit(x, y[:160], epochs=1, batch_size=32, seed=0, verbose=0).history["loss"]
+            for model in (theirs, ours)]
+    assert runs[0] == pytest.approx(runs[1], rel=1e-5)
+    for a, b in zip(theirs.get_weights(), ours.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_your_layers_learn_in_fast_mode(capsys):
+    """FAST: one epoch on the bundled sample takes both networks well above chance, within a point."""
+    (x, y), (x_test, y_test) = minicnn.load_fashion_mnist(sample=True)
+    data = (minicnn.to_model_input(x), y, minicnn.to_model_input(x_test), y_test)
+    results = yours.train_side_by_side(solutions_of_the_network(), data, epochs=1, check=False)
+    assert results["yours"]["accuracy"] > 0.5
+    assert abs(results["yours"]["accuracy"] - results["minicnn"]["accuracy"]) <= 0.01
+
+
+def test_a_network_with_an_unwritten_layer_says_which_tasks_to_finish(capsys):
+    functions = solutions_of_the_network()
+    functions["relu_backward"] = stub_relu_backward
+    assert yours.train_side_by_side(functions, data=None) is None
+    assert "Not yet: relu must pass its check" in capsys.readouterr().out
+
+
+def stub_relu_backward(grad_out, cache):
+    raise NotImplementedError
+
+
+def test_a_written_function_that_calls_a_stub_names_the_stub(capsys):
+    def im2col_matrix(x, kh, kw, stride):
+        raise NotImplementedError
+    conv = tasks.get("conv")
+    names = {"im2col_matrix": im2col_matrix, "col2im_matrix": im2col_matrix}
+    exec(solution_path("conv").read_text(encoding="utf-8"), names)
+    assert conv.check((names["conv_forward"], names["conv_backward"])) is False
+    assert "not implemented yet (im2col_matrix, which conv_forward calls," in capsys.readouterr().out

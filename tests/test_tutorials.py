@@ -3,16 +3,20 @@
 Every notebook in ``tutorials/`` is executed with ``nbclient`` in FAST mode
 (``MINICNN_FAST=1``: the bundled sample, tiny settings) from a temporary folder,
 so a cell that raises fails CI and no notebook depends on where it is stored.
-The executed copies in ``tutorials/executed/`` (``python -m minicnn.runs.build_pages``)
-must hold the same code as their sources.
+A notebook with graded tasks runs twice: with the solutions swapped into its
+stubs, and as the learner gets it (only its task cells: each check says "not
+implemented yet"). The executed copies in ``tutorials/executed/``
+(``python -m minicnn.runs.build_pages``) must hold their source's code, solutions swapped in.
 """
 import re
 
 import nbformat
 import pytest
 
-from minicnn.runs import build_pages
+from minicnn.course import tasks
 from minicnn.course.notebooks import find_notebooks
+from minicnn.course.tasks import cells
+from minicnn.runs import build_pages
 
 TUTORIALS = find_notebooks()
 NOTEBOOKS = sorted(TUTORIALS.glob("*.ipynb"))
@@ -46,14 +50,34 @@ def test_notebook_is_saved_clean_and_ends_with_checked_exercises(path):
     assert f"checkers.nb{path.name[:2]}.check_1(" in after, "each exercise is followed by its checker"
 
 
+def with_tasks(path):
+    return any(cells.task_of(cell) for cell in read(path).cells)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_each_task_stub_is_its_solution_cut_short_with_its_check_under_it(path):
+    notebook = read(path)
+    found = [(i, cells.task_of(cell)) for i, cell in enumerate(notebook.cells) if cells.task_of(cell)]
+    assert [name for _, name in found] == [task.name for task in tasks.all_tasks() if task.notebook == path.stem]
+    for i, name in found:
+        assert notebook.cells[i].source.strip() == cells.stub_source(name).strip(), (
+            f"{path.name}: the stub of {name} is not its solution's functions cut short; regenerate it with "
+            f"minicnn.course.tasks.cells.stub_source({name!r})")
+        check = notebook.cells[i + 1]
+        assert cells.CHECK in check.metadata.get("tags", []) and f"tasks.check({name!r}" in check.source
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
-def test_notebook_runs_in_a_kernel(path):
+def test_notebook_runs_in_a_kernel_with_the_solutions(path):
     notebook, seconds = build_pages.execute(path, fast=True, timeout=900)
     errors = [output for cell in notebook.cells for output in cell.get("outputs", [])
               if output.get("output_type") == "error"]
     assert not errors    # execute raises on the first error; this guards allow_errors cells
     assert not noise(notebook), f"{path.name}: output a learner should not see: {noise(notebook)}"
+    for cell in notebook.cells:
+        if cells.CHECK in cell.metadata.get("tags", []):
+            assert ": right." in "".join(output.get("text", "") for output in cell.outputs)
 
 
 NOISE = re.compile(r"IProgress not found|TqdmWarning|^[IWE]\d{4} |absl::|oneDNN custom operations", re.MULTILINE)
@@ -71,11 +95,24 @@ def noise(notebook):
     return found
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("path", [path for path in NOTEBOOKS if with_tasks(path)], ids=lambda path: path.stem)
+def test_the_learners_notebook_runs_its_task_cells_and_each_check_says_not_implemented_yet(path):
+    notebook, seconds = build_pages.execute(path, fast=True, timeout=300, learner=True)
+    checks = [cell for cell in notebook.cells if cells.CHECK in cell.metadata.get("tags", [])]
+    assert checks
+    for cell in checks:
+        printed = "".join(output.get("text", "") for output in cell.outputs if output.get("name") == "stdout")
+        assert printed.count("\n") == 1 and "not implemented yet" in printed
+    assert not noise(notebook), f"{path.name}: output a learner should not see: {noise(notebook)}"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
 def test_executed_copy_has_the_source_code(path):
     copy = EXECUTED / path.name
     assert copy.is_file(), f"no executed copy: run python -m minicnn.runs.build_pages {path.stem}"
-    assert build_pages.code_sources(read(copy)) == build_pages.code_sources(read(path)), (
+    source = cells.with_solutions(read(path))            # the copies show the worked solutions
+    assert build_pages.code_sources(read(copy)) == build_pages.code_sources(source), (
         f"{copy} is stale: run python -m minicnn.runs.build_pages {path.stem}")
     assert read(copy).metadata["minicnn"]["mode"] in ("full", "fast")
 

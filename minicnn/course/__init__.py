@@ -14,7 +14,9 @@ who presses Run sees trained models. With the environment variable
 with minicnn and tiny settings, only to prove that every cell runs.
 
 ``checkers`` holds one module per notebook that tells a learner whether an
-exercise's answer is right. The runs that regenerate the shipped weights and the
+exercise's answer is right; ``tasks`` the graded tasks where the learner writes a
+layer and a check names the bug; ``yours`` trains the learner's layers beside
+minicnn's. The runs that regenerate the shipped weights and the
 notebooks' executed copies are minicnn's own commands: ``minicnn.runs.make_pretrained``
 and ``minicnn.runs.build_pages``.
 """

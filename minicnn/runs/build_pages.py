@@ -6,11 +6,13 @@
 Each notebook runs in a real Jupyter kernel (``nbclient``), from a temporary folder,
 so nothing depends on where it is stored, and its executed copy is written to
 ``tutorials/executed/NAME.ipynb``, which GitHub and any notebook viewer show without
-running anything. The copy's metadata records the mode (full unless
-``MINICNN_FAST=1``) and how long it took; ``tutorials/executed/times.json``
-collects the times. The CI test ``tests/test_tutorials.py`` executes the notebooks
-with :func:`execute` (FAST) and checks that each copy's code cells are the same as
-its source's.
+running anything. The copies run with the worked solutions swapped into the
+task stubs (``minicnn.course.tasks.cells``). The copy's metadata records the mode
+(full unless ``MINICNN_FAST=1``) and how long it took; ``tutorials/executed/times.json``
+collects the times. The CI test ``tests/test_tutorials.py`` executes every notebook
+twice with :func:`execute` (FAST): as the learner gets it (only the task cells: the
+checks say "not implemented yet") and with the solutions swapped in; and it checks
+that each copy's code cells are its source's, solutions swapped in.
 """
 import json
 import os
@@ -24,6 +26,7 @@ from nbclient import NotebookClient
 
 from .._version import __version__
 from ..course.notebooks import find_notebooks
+from ..course.tasks.cells import task_cells_only, with_solutions
 from ..io.atomic import write_json, write_text
 
 TIMEOUT_SECONDS = 3600
@@ -39,13 +42,16 @@ def kernel_environment(fast):
     return env
 
 
-def execute(path, fast, timeout=TIMEOUT_SECONDS):
+def execute(path, fast, timeout=TIMEOUT_SECONDS, learner=False):
     """Run the notebook at ``path`` top to bottom in a fresh kernel inside a temporary folder.
 
+    By default the task stubs hold their solutions; ``learner=True`` runs the
+    learner's copy instead, only its task cells (stubs and checks).
     Returns ``(executed notebook, seconds)``; a cell that raises raises
     ``nbclient.exceptions.CellExecutionError`` with the cell and its traceback.
     """
     notebook = nbformat.read(path, as_version=4)
+    notebook = task_cells_only(notebook) if learner else with_solutions(notebook)
     with tempfile.TemporaryDirectory() as folder:
         client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": folder}})

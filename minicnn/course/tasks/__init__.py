@@ -11,20 +11,25 @@ Each task is a :class:`~minicnn.course.tasks.feedback.Task`: ``name``,
 (prints its verdict, returns a bool) and ``solution`` (the worked answer from
 ``tutorials/solutions/tasks/NAME.py``). A notebook carries each task as a stub
 cell (the solution's functions with their bodies replaced by
-``raise NotImplementedError``) and a check cell under it; ``notebook_cells``
-writes the stub, and ``with_solutions`` swaps the solutions in.
+``raise NotImplementedError``) and a check cell under it (``cells``). Once the
+layers of notebook 04 pass, ``minicnn.course.yours`` trains them.
 """
 from ..._lazy import attach
 from . import basics, convolution, maps, optimizers, pooling, regularisation
 
 __getattr__, __dir__ = attach(__name__, __path__)
 
-COURSE_ORDER = ["conv_forward_naive", "im2col", "col2im", "conv", "max_pool", "avg_pool", "dropout", "dense", "relu", "global_average_pooling", "softmax_cross_entropy", "sgd_momentum", "adam", "batchnorm", "cam", "grad_cam"]
+COURSE_ORDER = ["conv_forward_naive", "im2col", "col2im", "conv", "max_pool", "avg_pool", "dropout",   # notebook 04
+                "dense", "relu", "global_average_pooling", "softmax_cross_entropy",
+                "sgd_momentum", "adam",                                                           # 05
+                "batchnorm",                                                                      # 06
+                "cam", "grad_cam"]                                                                # 09
 
 
 def all_tasks():
     """Every task, in course order (notebook by notebook, as the notebook meets them)."""
-    found = {task.name: task for module in (basics, convolution, pooling, regularisation, optimizers, maps) for task in module.tasks()}
+    modules = (basics, convolution, pooling, regularisation, optimizers, maps)
+    found = {task.name: task for module in modules for task in module.tasks()}
     return [found[name] for name in COURSE_ORDER]
 
 

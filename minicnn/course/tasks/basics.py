@@ -131,9 +131,9 @@ def run_softmax(answer, rng):
 
 
 TASKS = [
-    ("dense", "Dense: forward and backward", ("dense_forward", "dense_backward"), DENSE, dense_cases),
-    ("relu", "ReLU: forward and backward", ("relu_forward", "relu_backward"), RELU, relu_cases),
-    ("global_average_pooling", "Global average pooling: forward and backward", ("gap_forward", "gap_backward"),
+    ("dense", "the Dense layer, forward and backward", ("dense_forward", "dense_backward"), DENSE, dense_cases),
+    ("relu", "ReLU, forward and backward", ("relu_forward", "relu_backward"), RELU, relu_cases),
+    ("global_average_pooling", "global average pooling, forward and backward", ("gap_forward", "gap_backward"),
      GAP, gap_cases),
 ]
 
@@ -143,6 +143,6 @@ def tasks():
                  run=lambda answer, rng, spec=spec, cases=cases: run_layer_task(spec, answer, cases(rng)),
                  cases=cases, seed=number)
             for number, (name, title, functions, spec, cases) in enumerate(TASKS, start=10)]
-    made.append(Task("softmax_cross_entropy", NOTEBOOK, "Softmax + cross-entropy: the loss and its gradient",
+    made.append(Task("softmax_cross_entropy", NOTEBOOK, "softmax + cross-entropy, the loss and its gradient",
                      ("softmax_cross_entropy",), run=run_softmax, cases=softmax_cases, seed=13))
     return made

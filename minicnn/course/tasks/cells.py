@@ -33,7 +33,7 @@ def stub_source(name):
 
 
 def check_source(task):
-    """``tasks.check("dense", dense_forward, dense_backward)``: the check cell's code."""
+    """``tasks.check("dense", dense_forward, dense_backward)``: the check cell's last line."""
     return f"tasks.check({task.name!r}, {', '.join(task.functions)})"
 
 
@@ -56,3 +56,20 @@ def task_cells_only(notebook):
     notebook = copy.deepcopy(notebook)
     notebook.cells = [cell for cell in notebook.cells if {STUB, CHECK} & set(cell.metadata.get("tags", []))]
     return notebook
+
+
+def new_cells(task):
+    """The three cells a notebook carries for ``task``: what to write, the stub, the check."""
+    import nbformat.v4 as nbf
+    names = " and ".join(f"`{name}`" for name in task.functions)
+    intro = nbf.new_markdown_cell(
+        f"### Your turn: {task.title}\n\n"
+        f"Write {names} below (the docstring gives the shapes), then run the cell under it. The check "
+        f"runs your code beside minicnn's own on a few drawn cases and says what is wrong (the shape, "
+        f"the values, which gradient, where), never the answer. The worked answer is in "
+        f"`solutions/tasks/{task.name}.py`.")
+    stub = nbf.new_code_cell(stub_source(task.name).strip(),
+                             metadata={"tags": [STUB], "minicnn": {"task": task.name}})
+    check = nbf.new_code_cell(f"from minicnn.course import tasks\n{check_source(task)};",
+                              metadata={"tags": [CHECK], "minicnn": {"task": task.name}})
+    return [intro, stub, check]

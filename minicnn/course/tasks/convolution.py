@@ -98,7 +98,7 @@ def run_im2col(answer, rng):
                      windows.transpose(order).reshape(rows, -1)) for order in [(0, 1, 2, 5, 3, 4), (0, 1, 2, 4, 3, 5)]]
         suspects.append(("the rows are ordered by column before row: row r of cols must be output pixel "
                          "(n, i, j) in row-major order.", windows.transpose(0, 2, 1, 3, 4, 5).reshape(rows, -1)))
-        cols = call(answer, "im2col", x.copy(), kh, kw, stride)
+        cols = call(answer, "im2col_matrix", x.copy(), kh, kw, stride)
         compare("cols", cols, windows.reshape(rows, -1), "RP", suspects, label)
     return "cols equals minicnn's im2col on 3 drawn geometries (batch 1, strides 1 and 2, non-square kernels)."
 
@@ -113,10 +113,11 @@ def run_col2im(answer, rng):
         n, oh, ow = windows.shape[:3]
         for a in range(kh):
             for b in range(kw):
-                assigned[:, a:a + stride * (oh - 1) + 1:stride, b:b + stride * (ow - 1) + 1:stride] = dwindows[:, :, :, a, b]
+                rows, columns = slice(a, a + stride * (oh - 1) + 1, stride), slice(b, b + stride * (ow - 1) + 1, stride)
+                assigned[:, rows, columns] = dwindows[:, :, :, a, b]
         suspects = [("pixels that lie in several windows kept only one window's gradient: every window a pixel "
                      "belongs to adds its share (+=, not =).", assigned)]
-        dx = call(answer, "col2im", dwindows.reshape(n * oh * ow, -1).copy(), x.shape, kh, kw, stride)
+        dx = call(answer, "col2im_matrix", dwindows.reshape(n * oh * ow, -1).copy(), x.shape, kh, kw, stride)
         compare("dx", dx, minicnn_col2im(dwindows, x.shape, stride, stride), "NHWC", suspects, label)
     return "dx equals minicnn's col2im on 3 drawn geometries with overlapping windows."
 
@@ -158,12 +159,13 @@ CONV = LayerSpec("conv_forward", "conv_backward", {"out": "NHWF", "x": "NHWC", "
 
 def tasks():
     return [
-        Task("conv_forward_naive", NOTEBOOK, "Convolution forward with loops", ("conv_forward_naive",),
+        Task("conv_forward_naive", NOTEBOOK, "a convolution with loops", ("conv_forward_naive",),
              run=run_naive, cases=naive_cases, seed=1),
-        Task("im2col", NOTEBOOK, "im2col: every window a row", ("im2col",), run=run_im2col, cases=window_cases, seed=2),
-        Task("col2im", NOTEBOOK, "col2im: the windows' gradients back into place", ("col2im",), run=run_col2im,
+        Task("im2col", NOTEBOOK, "im2col, every window a row", ("im2col_matrix",), run=run_im2col,
+             cases=window_cases, seed=2),
+        Task("col2im", NOTEBOOK, "col2im, the windows' gradients back into place", ("col2im_matrix",), run=run_col2im,
              cases=window_cases, seed=3),
-        Task("conv", NOTEBOOK, "Conv2D by im2col: forward and backward (dx, dkernel, dbias)",
+        Task("conv", NOTEBOOK, "Conv2D by im2col, forward and backward (dx, dkernel, dbias)",
              ("conv_forward", "conv_backward"),
              run=lambda answer, rng: run_layer_task(CONV, answer, conv_cases(rng)), cases=conv_cases, seed=4,
              needs=("im2col", "col2im")),

@@ -117,10 +117,19 @@ def call(answer, name, *args, **kwargs):
     """Call the learner's function; a stub becomes NotWritten, any other error a Wrong that quotes it."""
     try:
         return answer[name](*args, **kwargs)
-    except NotImplementedError:
-        raise NotWritten(name) from None
+    except NotImplementedError as err:
+        stub = innermost_function(err)      # conv_forward may be written and call a stub
+        raise NotWritten(name if stub in (name, None) else f"{stub}, which {name} calls,") from None
     except Exception as err:                  # the learner's bug, said in one line, not a traceback
         raise Wrong(f"{name} raised {type(err).__name__}: {err}") from None
+
+
+def innermost_function(error):
+    """The name of the function whose line raised ``error``."""
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    return frame.tb_frame.f_code.co_name if frame is not None else None
 
 
 def unpack(result, count, name, what):

@@ -97,16 +97,16 @@ def check_gradients(spec, answer, case, arrays, grad_out, grads, expected, suspe
     shape_first = [name for name in wrong if np.shape(grads[name]) != expected[name].shape]
     worst = shape_first[0] if shape_first else max(
         wrong, key=lambda name: relative_error(np.asarray(grads[name], np.float64), expected[name]))
-    others = [name for name in expected if name != worst]
-    note = "; ".join(part for part in (
-        ", ".join(f"d{name}" for name in others if name in wrong) + (" wrong too" if set(others) & set(wrong) else ""),
-        ", ".join(f"d{name}" for name in others if name not in wrong) + (" right" if set(others) - set(wrong) else ""))
-        if part)
+    also_wrong = [f"d{name}" for name in wrong if name != worst]
+    right = [f"d{name}" for name in expected if name not in wrong]
+    note = "; ".join(filter(None, [", ".join(also_wrong) + " wrong too" if also_wrong else "",
+                                   ", ".join(right) + " right" if right else ""]))
     numeric = ""
     if not shape_first:
         numeric_grad = numerical_gradient(output_loss(spec, answer, arrays, case, grad_out), arrays[worst])
         error = relative_error(np.asarray(grads[worst], np.float64), numeric_grad)
-        numeric = f" Gradient check of your backward against your forward: relative error {error:.1e} (right: below 1e-7)."
+        numeric = (f" Gradient check of your backward against your forward: relative error {error:.1e} "
+                   f"(right: below 1e-7).")
     try:
         compare(f"d{worst}", grads[worst], expected[worst], spec.axes.get(worst, ""),
                 suspects.get(worst, ()), case.label)

@@ -62,7 +62,7 @@ def run_cam(answer, rng):
         maps = feature_maps(model, x, 1)                                 # what GAP averages: (N, h, w, K)
         kernel = model.layers[-1].params["kernel"]
         label = f"On feature maps {maps.shape}, dense kernel {kernel.shape}: "
-        got = call(answer, "class_activation_map", maps.copy(), kernel.copy(), classes.copy())
+        got = call(answer, "cam_from_weights", maps.copy(), kernel.copy(), classes.copy())
         found = np.asarray(got, dtype=np.float64) if np.shape(got) == expected.shape else None
         if found is not None and constant_factor(found, expected) is not None:
             raise Wrong(label + f"your map is {constant_factor(found, expected):.4g} times minicnn's raw CAM."
@@ -83,7 +83,7 @@ def run_grad_cam(answer, rng):
         grads = model.backward(grad_logits, from_logits=True, down_to=2)  # d score / d maps: (N, h, w, K)
         label = f"On feature maps {maps.shape}: "
         h, w = maps.shape[1:3]
-        got = call(answer, "grad_cam", maps.copy(), grads.copy())
+        got = call(answer, "grad_cam_from_gradients", maps.copy(), grads.copy())
         per_pixel = np.maximum((grads * maps).sum(axis=-1), 0)
         suspects = [("the channel weights are sums of the gradient over space; Grad-CAM averages them "
                      f"(yours is h*w = {h * w} times too large).", expected * h * w),
@@ -101,8 +101,9 @@ def run_grad_cam(answer, rng):
 
 def tasks():
     return [
-        Task("cam", NOTEBOOK, "CAM: a class's map from a GAP network's Dense weights", ("class_activation_map",),
+        Task("cam", NOTEBOOK, "CAM, a class's map from a GAP network's Dense weights", ("cam_from_weights",),
              run=run_cam, cases=lambda rng: map_cases(rng, gap_head), seed=17),
-        Task("grad_cam", NOTEBOOK, "Grad-CAM: channel weights from the gradients", ("grad_cam",), run=run_grad_cam,
+        Task("grad_cam", NOTEBOOK, "Grad-CAM, channel weights from the gradients", ("grad_cam_from_gradients",),
+             run=run_grad_cam,
              cases=lambda rng: map_cases(rng, flat_head), seed=18),
     ]

@@ -35,8 +35,8 @@ def run_sgd(answer, rng):
         for step, (grad, (right_w, slots)) in enumerate(zip(grads, expected), start=1):
             label = f"On w {w0.shape}, step {step}: "
             old_w, old_velocity = w, velocity
-            w, velocity = unpack(call(answer, "sgd_momentum_step", w.copy(), grad.copy(), velocity.copy(), lr, momentum),
-                                 2, "sgd_momentum_step", "(w, velocity)")
+            result = call(answer, "sgd_momentum_step", w.copy(), grad.copy(), velocity.copy(), lr, momentum)
+            w, velocity = unpack(result, 2, "sgd_momentum_step", "(w, velocity)")
             compare("velocity", velocity, slots["momentums"], "", [
                 ("it has the opposite sign of the spec's (Keras's): velocity = momentum * velocity "
                  "- learning_rate * dw, and w moves by + velocity.", -slots["momentums"])], label)
@@ -54,7 +54,8 @@ def run_adam(answer, rng):
         expected = minicnn_steps(Adam(lr, beta_1, beta_2, epsilon), w0, grads)
         for t, (grad, (right_w, slots)) in enumerate(zip(grads, expected), start=1):
             label = f"On w {w0.shape}, step t={t}: "
-            result = call(answer, "adam_step", w.copy(), grad.copy(), m.copy(), v.copy(), t, lr, beta_1, beta_2, epsilon)
+            result = call(answer, "adam_step", w.copy(), grad.copy(), m.copy(), v.copy(), t,
+                          lr, beta_1, beta_2, epsilon)
             new_w, new_m, new_v = unpack(result, 3, "adam_step", "(w, m, v)")
             compare("m", new_m, slots["momentums"], "", (), label)
             compare("v", new_v, slots["velocities"], "", [
@@ -71,7 +72,7 @@ def run_adam(answer, rng):
 
 def tasks():
     return [
-        Task("sgd_momentum", NOTEBOOK, "One step of SGD with momentum", ("sgd_momentum_step",), run=run_sgd,
+        Task("sgd_momentum", NOTEBOOK, "one step of SGD with momentum", ("sgd_momentum_step",), run=run_sgd,
              cases=optimizer_cases, seed=15),
-        Task("adam", NOTEBOOK, "One step of Adam", ("adam_step",), run=run_adam, cases=optimizer_cases, seed=16),
+        Task("adam", NOTEBOOK, "one step of Adam", ("adam_step",), run=run_adam, cases=optimizer_cases, seed=16),
     ]

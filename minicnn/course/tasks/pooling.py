@@ -61,10 +61,10 @@ AVERAGE = LayerSpec("avg_pool_forward", "avg_pool_backward", {"out": "NHWC", "x"
 
 def tasks():
     return [
-        Task("max_pool", NOTEBOOK, "Max pooling: forward and backward", ("max_pool_forward", "max_pool_backward"),
+        Task("max_pool", NOTEBOOK, "max pooling, forward and backward", ("max_pool_forward", "max_pool_backward"),
              run=lambda answer, rng: run_layer_task(MAX, answer, pool_cases(rng, distinct)),
              cases=lambda rng: pool_cases(rng, distinct), seed=5),
-        Task("avg_pool", NOTEBOOK, "Average pooling: forward and backward", ("avg_pool_forward", "avg_pool_backward"),
+        Task("avg_pool", NOTEBOOK, "average pooling, forward and backward", ("avg_pool_forward", "avg_pool_backward"),
              run=lambda answer, rng: run_layer_task(AVERAGE, answer, pool_cases(rng, draw)),
              cases=lambda rng: pool_cases(rng, draw), seed=6),
     ]

@@ -39,7 +39,8 @@ def dropout_suspects(arrays, options, grad_out):
                          dropout_forward(x, keep, rate)), ("at inference nothing is dropped.", x * keep)]}
     unscaled = "the survivors are not scaled by 1 / (1 - rate), so the expected output is smaller than x."
     suspects = {"out": [(unscaled, x * keep),
-                        ("scaled by (1 - rate); inverted dropout divides by it, so that E[out] = x.", x * keep * (1 - rate)),
+                        ("scaled by (1 - rate); inverted dropout divides by it, so that E[out] = x.",
+                         x * keep * (1 - rate)),
                         ("the dropped and kept units are swapped: a unit survives when its uniform number is "
                          ">= rate (probability 1 - rate).", dropout_forward(x, ~keep, rate))]}
     if grad_out is not None:
@@ -109,11 +110,11 @@ BATCHNORM = LayerSpec("batchnorm_forward", "batchnorm_backward",
 
 def tasks():
     return [
-        Task("dropout", "04_layers_and_gradients", "Inverted dropout: forward and backward",
+        Task("dropout", "04_layers_and_gradients", "inverted dropout, forward and backward",
              ("dropout_forward", "dropout_backward"),
              run=lambda answer, rng: run_layer_task(DROPOUT, answer, dropout_cases(rng)), cases=dropout_cases, seed=7),
         Task("batchnorm", "06_overfitting_and_regularisation",
-             "Batch normalisation: forward (training and inference) and backward",
+             "batch normalisation, forward (training and inference) and backward",
              ("batchnorm_forward", "batchnorm_backward"),
              run=lambda answer, rng: run_layer_task(BATCHNORM, answer, batchnorm_cases(rng)), cases=batchnorm_cases,
              seed=14),

@@ -1,7 +1,7 @@
 import numpy as np
 
 
-def class_activation_map(feature_maps, dense_kernel, classes):
+def cam_from_weights(feature_maps, dense_kernel, classes):
     """CAM (Zhou et al., 2016) of a network ending in GlobalAveragePooling2D -> Dense.
 
     feature_maps: (N, h, w, K), what GAP averages; dense_kernel: (K, classes) the Dense layer's kernel;

@@ -1,10 +1,10 @@
 import numpy as np
 
 
-def col2im(cols, x_shape, kh, kw, stride):
-    """The adjoint of im2col: put each row's gradients back onto the pixels they came from.
+def col2im_matrix(cols, x_shape, kh, kw, stride):
+    """The adjoint of im2col_matrix: put each row's gradients back onto the pixels they came from.
 
-    cols: (N*OH*OW, KH*KW*C), laid out as im2col's output; x_shape: (N, H, W, C).
+    cols: (N*OH*OW, KH*KW*C), laid out as im2col_matrix returns it; x_shape: (N, H, W, C).
     Returns dx: (N, H, W, C). A pixel that lies in several windows gets the sum of their shares.
     """
     n, h, w, c = x_shape

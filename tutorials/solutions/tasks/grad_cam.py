@@ -1,7 +1,7 @@
 import numpy as np
 
 
-def grad_cam(feature_maps, gradients):
+def grad_cam_from_gradients(feature_maps, gradients):
     """Grad-CAM (Selvaraju et al., 2017) from a conv layer's output and the class score's gradient.
 
     feature_maps: (N, h, w, K), the layer's output A; gradients: (N, h, w, K), d(class score)/dA.

@@ -1,7 +1,7 @@
 import numpy as np
 
 
-def im2col(x, kh, kw, stride):
+def im2col_matrix(x, kh, kw, stride):
     """Every KH x KW window of x (N, H, W, C), stepping by stride, as one row of a matrix.
 
     Returns cols: (N*OH*OW, KH*KW*C) with OH = (H - KH) // stride + 1 (likewise OW).
