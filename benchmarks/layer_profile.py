@@ -1,6 +1,7 @@
-"""Where the time goes: forward and backward time of every step of seed 001's network.
+"""Where the time goes: forward and backward time of every step of a network (seed 001's by default).
 
     python benchmarks/layer_profile.py [--batch-size 300] [--repeats 10] [--model dropout_cnn]
+    python benchmarks/layer_profile.py --model scaling --image-size 128 --batch-size 64   # scaling.py's network
     MINICNN_FUSE=0 python benchmarks/layer_profile.py        # one step per layer, no fused blocks
     MINICNN_BACKEND=numpy python benchmarks/layer_profile.py --repeats 2   # the NumPy layers
 
@@ -13,7 +14,9 @@ several layers, or (numpy backend) the layer itself. Times one training batch
 step by step (median of ``--repeats`` batches after two warm-up batches), plus
 the loss and the optimizer step, and each step's inference forward pass
 (``training=False``, what ``predict`` runs), with BLAS as users run it (``blas.py``).
-Prints a table and writes ``benchmarks/results/layer_profile[_unfused|_numpy][_cpu].json``.
+``--model`` is a zoo model or ``scaling``, the colour network of ``scaling.py``
+at ``--image-size`` pixels. Prints a table and writes
+``benchmarks/results/layer_profile[_<model>][_unfused|_numpy][_cpu].json``.
 """
 import argparse
 import json
@@ -25,6 +28,7 @@ import numpy as np
 
 import minicnn
 from blas import blas_kernels, rerun_as_users_do
+from scaling import IMAGES, scaling_network
 
 RESULTS = Path(__file__).parent / "results"
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
@@ -73,8 +77,8 @@ def time_inference(steps, x):
     return seconds
 
 
-def profile(model_name, batch_size, repeats):
-    model = minicnn.zoo.get(model_name)()
+def profile(model_name, batch_size, repeats, image_size):
+    model = scaling_network(image_size) if model_name == "scaling" else minicnn.zoo.get(model_name)()
     rng = np.random.default_rng(0)
     x = rng.random((batch_size, *model.input_shape), dtype=np.float32)
     labels = rng.integers(0, 10, batch_size)
@@ -104,17 +108,19 @@ def variant():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="dropout_cnn", choices=minicnn.zoo.list_models())
+    parser.add_argument("--model", default="dropout_cnn", choices=[*minicnn.zoo.list_models(), "scaling"])
+    parser.add_argument("--image-size", type=int, default=64, help="pixels of --model scaling's images")
     parser.add_argument("--batch-size", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--clock", choices=list(CLOCKS), default="wall")
     args = parser.parse_args()
     global clock
     clock = CLOCKS[args.clock]
-    rows, step_ms = profile(args.model, args.batch_size, args.repeats)
+    rows, step_ms = profile(args.model, args.batch_size, args.repeats, args.image_size)
     total = sum(r["forward_ms"] + r["backward_ms"] for r in rows) + step_ms
     kernels = blas_kernels()
-    print(f"{args.model}, {variant()}, batch {args.batch_size}, {args.clock} time, BLAS: {kernels}")
+    model = f"scaling {args.image_size} px" if args.model == "scaling" else args.model
+    print(f"{model}, {variant()}, batch {args.batch_size}, {args.clock} time, BLAS: {kernels}")
     print(f"{'step':<44}{'output':>14}{'forward ms':>12}{'backward ms':>13}{'share':>8}{'inference ms':>14}")
     for r in rows:
         share = (r["forward_ms"] + r["backward_ms"]) / total
@@ -122,13 +128,16 @@ def main():
               f"{r['backward_ms']:>13.2f}{share:>8.1%}{r['inference_ms']:>14.2f}")
     print(f"{'loss + optimizer':<58}{step_ms:>12.2f}{'':>13}{step_ms / total:>8.1%}")
     inference = sum(r["inference_ms"] for r in rows)
+    epoch_images = IMAGES if args.model == "scaling" else 60000
     print(f"total {total:.1f} ms per training batch of {args.batch_size}: "
-          f"{total / 1e3 * 60000 / args.batch_size:.1f} s per 60,000-image epoch; inference {inference:.1f} ms: "
+          f"{total / 1e3 * epoch_images / args.batch_size:.1f} s per {epoch_images:,}-image epoch; "
+          f"inference {inference:.1f} ms: "
           f"{inference / 1e3 * 10000 / args.batch_size:.2f} s per 10,000 images")
     RESULTS.mkdir(exist_ok=True)
-    suffix = ("" if variant() == "fused" else f"_{variant()}") + ("" if args.clock == "wall" else f"_{args.clock}")
+    suffix = ("" if args.model == "dropout_cnn" else f"_{args.model}") + \
+        ("" if args.model != "scaling" else str(args.image_size)) + ("" if variant() == "fused" else f"_{variant()}") + ("" if args.clock == "wall" else f"_{args.clock}")
     (RESULTS / f"layer_profile{suffix}.json").write_text(json.dumps(
-        {"model": args.model, "variant": variant(), "clock": args.clock, "blas": kernels, "batch_size": args.batch_size,
+        {"model": model, "variant": variant(), "clock": args.clock, "blas": kernels, "batch_size": args.batch_size,
          "steps": rows, "loss_and_optimizer_ms": step_ms, "total_ms": total,
          "inference_total_ms": inference}, indent=2))
 
