@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import minicnn
 from minicnn.fast import plan, twin
-from minicnn.fast.conv import col2im, im2col
+from minicnn.fast.conv import col2im, col2im_images, im2col, im2col_images
 from minicnn.fast.dropout import dropout, dropout_backward, uniform
 from minicnn.fast.elementwise import ROWS_PER_BLOCK, bias_relu, column_sums, relu
 from minicnn.fast.pooling import max_pool
@@ -122,6 +122,10 @@ def test_fast_im2col_and_col2im_by_hand():
     # every pixel receives one count per window that covers it (the corners 1, the centre 4).
     counts = col2im(np.ones((4, 4)), x.shape, 2, 2, 1, 1, 0, 0, 2, 2)
     np.testing.assert_array_equal(counts[0, :, :, 0], [[1, 2, 1], [2, 4, 2], [1, 2, 1]])
+    # The one-thread versions that a fused block runs on each chunk of images (chunks.py) agree.
+    np.testing.assert_array_equal(im2col_images(x, 2, 2, 2, 2, 0, 0, 2, 2, np.full((4, 4), np.nan)), expected)
+    np.testing.assert_array_equal(col2im_images(np.ones((4, 4)), 2, 2, 1, 1, 0, 0, 2, 2, np.full(x.shape, np.nan)),
+                                  counts)
 
 
 @SETTINGS

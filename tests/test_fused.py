@@ -12,7 +12,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import minicnn
-from minicnn.fast import fused, plan, twin
+from minicnn.fast import chunks, plan, twin
 from minicnn.fast.fused import FusedConvBlock, fusable_length
 from minicnn.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D, ReLU, ZeroPadding2D
 from test_fast import DTYPES, SEEDS, SETTINGS, assert_agree, seed001_like_model
@@ -148,7 +148,7 @@ def test_inference_keeps_nothing_for_backward_and_works_in_chunks(monkeypatch):
     x = np.random.default_rng(5).random((7, 12, 12, 1)).astype("float32")
     block = plan(model.layers)[1][1]
     expected = model.forward(x, return_outputs=True)[-1]      # one step per layer
-    monkeypatch.setattr(fused, "INFERENCE_CHUNK", 3)         # 7 images: pieces of 3, 3 and 1
+    monkeypatch.setattr(chunks, "CHUNK_ENTRIES", 1)           # 7 images: a chunk each
     assert_agree(model.predict(x, verbose=0), expected)
     assert block.cache is None and block.input is not None     # no winners kept, only the input
     # A backward pass after an inference pass (gradcheck, saliency) reruns the forward pass keeping
@@ -166,7 +166,7 @@ def test_nan_passes_through_a_fused_block():
     model = minicnn.Sequential([conv, MaxPooling2D(2)], input_shape=(2, 2, 1))
     conv.params["kernel"][...] = 1
     x = np.array([[[[1.0], [2.0]], [[np.nan], [3.0]]]], dtype="float32")
-    block = FusedConvBlock(model.layers, twin(conv))
+    block = FusedConvBlock(model.layers)
     assert np.isnan(block.forward(x, training=True)).all()
     for direct in (True, False):                      # and both inference kernels
         block.direct = direct

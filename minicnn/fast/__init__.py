@@ -12,6 +12,8 @@ layer. A model reaches this code through ``plan`` (see ``plan.py``), which
 - ``fused.py``, ``fused_kernels.py``: [ZeroPadding2D] Conv2D(relu) [Dropout]
   MaxPooling2D as one block that touches the conv output once each way
   (``MINICNN_FUSE=0`` turns fusion off);
+- ``chunks.py``: a fused block's batch worked through in chunks of a few images,
+  each carried through im2col, the product and the pool by one worker thread;
 - ``runtime.py``: process settings (numba's threading layer, glibc's allocator),
   applied on first use; ``MINICNN_FAST_TUNING=0`` opts out.
 """

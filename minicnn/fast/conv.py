@@ -11,23 +11,51 @@ from .elementwise import FastActivation, column_sums
 SMALL_KERNEL_ENTRIES = 4096   # below this, sum the kernel gradient image by image (see kernel_gradient)
 
 
+@njit(cache=True)
+def _im2col_image(x, kh, kw, sh, sw, pad_top, pad_left, patches):
+    """One image x (H, W, C) -> its windows patches (OH, OW, KH, KW, C), zeros over the border."""
+    h, w, c = x.shape
+    oh, ow = patches.shape[0], patches.shape[1]
+    for i in range(oh):
+        for j in range(ow):
+            for a in range(kh):
+                row = i * sh + a - pad_top
+                for b in range(kw):
+                    col = j * sw + b - pad_left
+                    inside = 0 <= row < h and 0 <= col < w
+                    for ch in range(c):
+                        patches[i, j, a, b, ch] = x[row, col, ch] if inside else 0
+
+
+@njit(cache=True)
+def _col2im_image(patches, kh, kw, sh, sw, pad_top, pad_left, dx):
+    """The adjoint: adds patches (OH, OW, KH, KW, C) back onto one image dx (H, W, C), zeroed first."""
+    h, w, c = dx.shape
+    oh, ow = patches.shape[0], patches.shape[1]
+    dx[...] = 0
+    for i in range(oh):
+        for j in range(ow):
+            for a in range(kh):
+                row = i * sh + a - pad_top
+                if row < 0 or row >= h:
+                    continue
+                for b in range(kw):
+                    col = j * sw + b - pad_left
+                    if col < 0 or col >= w:
+                        continue
+                    for ch in range(c):
+                        dx[row, col, ch] += patches[i, j, a, b, ch]
+
+
 @njit(parallel=True, cache=True)
 def im2col(x, kh, kw, sh, sw, pad_top, pad_left, oh, ow, cols):
     """Replaces ``im2col(pad_images(x, pads), ...)`` reshaped to rows: fills ``cols``
     (N*OH*OW, KH*KW*C) straight from ``x``, writing zeros where a window hangs over the
     border, so the padded copy is never made. Parallel over images."""
-    n, h, w, c = x.shape
+    n, c = x.shape[0], x.shape[3]
     patches = cols.reshape(n, oh, ow, kh, kw, c)
     for img in prange(n):
-        for i in range(oh):
-            for j in range(ow):
-                for a in range(kh):
-                    row = i * sh + a - pad_top
-                    for b in range(kw):
-                        col = j * sw + b - pad_left
-                        inside = 0 <= row < h and 0 <= col < w
-                        for ch in range(c):
-                            patches[img, i, j, a, b, ch] = x[img, row, col, ch] if inside else 0
+        _im2col_image(x[img], kh, kw, sh, sw, pad_top, pad_left, patches[img])
     return cols
 
 
@@ -37,20 +65,29 @@ def col2im(cols, x_shape, kh, kw, sh, sw, pad_top, pad_left, oh, ow):
     unpadded image; each image is summed by one thread, so no races."""
     n, h, w, c = x_shape
     patches = cols.reshape(n, oh, ow, kh, kw, c)
-    dx = np.zeros((n, h, w, c), dtype=cols.dtype)
+    dx = np.empty((n, h, w, c), dtype=cols.dtype)
     for img in prange(n):
-        for i in range(oh):
-            for j in range(ow):
-                for a in range(kh):
-                    row = i * sh + a - pad_top
-                    if row < 0 or row >= h:
-                        continue
-                    for b in range(kw):
-                        col = j * sw + b - pad_left
-                        if col < 0 or col >= w:
-                            continue
-                        for ch in range(c):
-                            dx[img, row, col, ch] += patches[img, i, j, a, b, ch]
+        _col2im_image(patches[img], kh, kw, sh, sw, pad_top, pad_left, dx[img])
+    return dx
+
+
+@njit(nogil=True, cache=True)
+def im2col_images(x, kh, kw, sh, sw, pad_top, pad_left, oh, ow, cols):
+    """``im2col`` on one thread, for a chunk of images that a worker thread owns (``chunks.py``)."""
+    n, c = x.shape[0], x.shape[3]
+    patches = cols.reshape(n, oh, ow, kh, kw, c)
+    for img in range(n):
+        _im2col_image(x[img], kh, kw, sh, sw, pad_top, pad_left, patches[img])
+    return cols
+
+
+@njit(nogil=True, cache=True)
+def col2im_images(cols, kh, kw, sh, sw, pad_top, pad_left, oh, ow, dx):
+    """``col2im`` on one thread, into ``dx`` (n, H, W, C), for a chunk of images."""
+    n, c = dx.shape[0], dx.shape[3]
+    patches = cols.reshape(n, oh, ow, kh, kw, c)
+    for img in range(n):
+        _col2im_image(patches[img], kh, kw, sh, sw, pad_top, pad_left, dx[img])
     return dx
 
 

@@ -4,13 +4,16 @@
 for one step per layer (``per_layer=True``, tools that need every layer's
 output) or ``MINICNN_FUSE=0``. It computes what those layers compute one after
 another, with the same dropout masks as the fast Dropout twin for the same key,
-but touches the conv output once in each direction (see ``fused_kernels.py``):
+but touches the conv output once in each direction (see ``fused_kernels.py``),
+and works through the batch in chunks of a few images, each chunk carried
+through every step by one worker thread (``chunks.py``):
 
-- forward: im2col (the zero padding folded in: windows hanging over the border
-  read zeros) -> one matrix product -> one kernel for + bias, ReLU, dropout and
-  max-pool.
-- backward: one kernel from the pooled gradient to ``dL/dz``, then the two
-  matrix products and col2im, as Conv2D's backward.
+- forward, per chunk: im2col (the zero padding folded in: windows hanging over
+  the border read zeros) -> one matrix product -> one kernel for + bias, ReLU,
+  dropout and max-pool.
+- backward, per chunk: one kernel from the pooled gradient to ``dL/dz``, im2col
+  again, then the two matrix products (the chunk's share of the kernel
+  gradient, and ``dL/dcols``) and col2im into the chunk's rows of ``dL/dx``.
 
 At inference (no dropout, no winners to keep) the pool takes the window max
 first and adds the bias and applies ReLU after (``max_pool_relu``), and a conv
@@ -20,23 +23,23 @@ into an array that stays in the cache, and pools it
 (``direct_conv_max_pool_relu``). In training the kernel gradient needs
 im2col's columns anyway.
 
-What it keeps for backward: the winners of max-pool (int32, a quarter of the
-conv output) and im2col's columns (a reused buffer). At inference
-(``training=False``) it keeps only a reference to its input and works through
-the batch in chunks, so the buffers stay the size training uses; a backward
-pass after an inference pass (gradcheck, saliency) first runs the forward pass
-again, keeping what it needs.
+What it keeps for backward: its input and the winners of max-pool (int32, a
+quarter of the conv output). im2col's columns are made again in backward, a
+chunk at a time, so no array of the batch's columns exists (for a 3x3 conv they
+hold 9 copies of the input). At inference (``training=False``) it keeps only
+its input; a backward pass after an inference pass (gradcheck, saliency) first
+runs the forward pass again, keeping the winners.
 """
 import numpy as np
 
 from ..layers import Conv2D, Dropout, MaxPooling2D, ReLU, ZeroPadding2D
-from .conv import col2im, im2col, kernel_gradient
+from .chunks import images_per_chunk, run_in_chunks, work_buffer
+from .conv import col2im_images, im2col_images
 from .fused_kernels import direct_conv_max_pool_relu, max_pool_relu, pool_dropout_relu_backward, relu_dropout_max_pool
 from .pooling import window_args
 from .runtime import park_blas_threads
 
-INFERENCE_CHUNK = 250        # images per piece at inference: buffers no larger than a training batch's
-DIRECT_MAX_WIDTH = 16        # KH*KW*C at most this: convolve directly, no im2col (see fused_kernels.py)
+DIRECT_MAX_WIDTH = 16        # KH*KW*C at most this: convolve directly at inference, no im2col (see fused_kernels.py)
 
 
 def fusable_length(layers):
@@ -53,16 +56,13 @@ def fusable_length(layers):
 
 
 class FusedConvBlock:
-    """Runs ``layers`` (a run that ``fusable_length`` accepts) in one step; fills the conv's ``grads``.
+    """Runs ``layers`` (a run that ``fusable_length`` accepts) in one step; fills the conv's ``grads``."""
 
-    ``fast_conv`` is the conv layer's twin, whose work buffers the block shares.
-    """
-
-    def __init__(self, layers, fast_conv):
+    def __init__(self, layers):
         self.layers = tuple(layers)
-        self.conv, self.pool = fast_conv.layer, layers[-1]
+        self.conv = next(layer for layer in layers if type(layer) is Conv2D)
+        self.pool = layers[-1]
         self.dropout = next((layer for layer in layers if type(layer) is Dropout), None)
-        self.buffer = fast_conv.buffer
         kh, kw, channels, _ = self.conv.params["kernel"].shape
         self.direct = kh * kw * channels <= DIRECT_MAX_WIDTH
         self.cache = self.input = None
@@ -75,45 +75,54 @@ class FusedConvBlock:
         return (*self.conv.kernel_size, *self.conv.strides, top + conv_top, left + conv_left,
                 *self.conv.output_shape[:2])
 
+    def chunk_images(self, x):
+        """Images per chunk: the largest work array of a chunk (columns or conv output) stays small."""
+        kh, kw, _, _, _, _, oh, ow = self.conv_geometry()
+        return images_per_chunk(len(x), oh * ow * max(kh * kw * x.shape[3], self.conv.filters))
+
     # ------------------------------------------------------------ forward
     def forward(self, x, training=False):
         x = np.ascontiguousarray(x)
         if training:
             self.cache, self.input = self.run(x, keep=True, training=True), None
-            return self.cache[0]
+            return self.cache[1]
         self.cache, self.input = None, x        # backward, if ever asked for, recomputes
         park_blas_threads()                     # after the previous step's products (see runtime.py)
-        out = np.empty((len(x), *self.pool.output_shape), dtype=x.dtype)
-        for start in range(0, len(x), INFERENCE_CHUNK):
-            self.run(x[start:start + INFERENCE_CHUNK], False, False, out[start:start + INFERENCE_CHUNK])
-        return out
+        return self.run(x, keep=False, training=False)[1]
 
-    def run(self, x, keep, training, out=None):
-        """``(out, x.shape, winners, cols, scale)``; winners is (N, 0, 0, 0) and cols None unless ``keep``
-        (inference by direct convolution keeps nothing)."""
+    def run(self, x, keep, training):
+        """``(x, out, winners, scale)``; winners is (N, 0, 0, 0) unless ``keep``."""
         n, f = len(x), self.conv.filters
         kernel = self.conv.params["kernel"]
         bias = self.conv.params.get("bias", np.zeros(f, dtype=x.dtype))
         rate = self.dropout.rate if training and self.dropout is not None else 0.0
         key = self.dropout.rng.integers(2**63, dtype=np.uint64) if rate > 0 else np.uint64(0)
         scale = x.dtype.type(1.0 / (1.0 - rate))
-        if out is None:
-            out = np.empty((n, *self.pool.output_shape), dtype=x.dtype)
+        out = np.empty((n, *self.pool.output_shape), dtype=x.dtype)
         winners = np.empty(out.shape if keep else (n, 0, 0, 0), dtype=np.int32)
         kh, kw, sh, sw, top, left, oh, ow = self.conv_geometry()
         pool_args = window_args(self.pool)[:6]
-        if self.direct and not keep:
-            direct_conv_max_pool_relu(x, kernel, bias, sh, sw, top, left, oh, ow, *pool_args, out)
-            return out, x.shape, winners, None, scale
         width = kh * kw * x.shape[3]
-        cols = im2col(x, kh, kw, sh, sw, top, left, oh, ow, self.buffer("cols", (n * oh * ow, width), x.dtype))
-        z = np.matmul(cols, kernel.reshape(width, f), out=self.buffer("z", (n * oh * ow, f), x.dtype))
-        if keep or rate > 0:
-            relu_dropout_max_pool(z.reshape(n, oh, ow, f), bias, scale, key, rate, *pool_args, out, winners)
-        else:
-            park_blas_threads()
-            max_pool_relu(z.reshape(n, oh, ow, f), bias, *pool_args, out)
-        return out, x.shape, winners, cols, scale
+        direct = self.direct and not keep
+
+        def chunk(start, stop):
+            if direct:
+                direct_conv_max_pool_relu(x[start:stop], kernel, bias, sh, sw, top, left, oh, ow, *pool_args,
+                                          out[start:stop])
+                return
+            rows = (stop - start) * oh * ow
+            cols = im2col_images(x[start:stop], kh, kw, sh, sw, top, left, oh, ow,
+                                 work_buffer("cols", (rows, width), x.dtype))
+            z = np.matmul(cols, kernel.reshape(width, f), out=work_buffer("z", (rows, f), x.dtype))
+            z = z.reshape(stop - start, oh, ow, f)
+            if keep:
+                relu_dropout_max_pool(z, bias, scale, key, rate, start, *pool_args, out[start:stop],
+                                      winners[start:stop])
+            else:
+                max_pool_relu(z, bias, *pool_args, out[start:stop])
+
+        run_in_chunks(chunk, n, self.chunk_images(x))
+        return x, out, winners, scale
 
     # ------------------------------------------------------------ backward
     def backward(self, grad_out):
@@ -128,21 +137,31 @@ class FusedConvBlock:
             if self.input is None:
                 raise ValueError("backward: run a forward pass first.")
             self.cache = self.run(self.input, keep=True, training=False)
-        _, x_shape, winners, cols, scale = self.cache
+        x, _, winners, scale = self.cache
         grad_out = np.ascontiguousarray(grad_out)
         conv, kernel = self.conv, self.conv.params["kernel"]
-        geometry = self.conv_geometry()
-        oh, ow = geometry[-2:]
-        n, f = x_shape[0], conv.filters
-        dz = self.buffer("dz", (n * oh * ow, f), cols.dtype)
-        bias_sums = pool_dropout_relu_backward(grad_out, winners, scale, dz.reshape(n, oh * ow, f))
-        conv.grads["kernel"] = kernel_gradient(cols, dz, n).reshape(kernel.shape)
-        dx = None
-        if input_gradient:
-            # A contiguous copy of kernel.T (small) makes this large product about twice as fast.
-            kernel_t = np.ascontiguousarray(kernel.reshape(-1, f).T)
-            dcols = np.matmul(dz, kernel_t, out=self.buffer("dcols", cols.shape, cols.dtype))
-            dx = col2im(dcols, x_shape, *geometry)
+        kh, kw, sh, sw, top, left, oh, ow = self.conv_geometry()
+        n, f, width = len(x), conv.filters, kh * kw * x.shape[3]
+        bias_sums = np.zeros((n, f), dtype=np.float64)
+        dx = np.empty(x.shape, dtype=x.dtype) if input_gradient else None
+        # A contiguous copy of kernel.T (small) makes the product dz @ kernel.T about twice as fast.
+        kernel_t = np.ascontiguousarray(kernel.reshape(width, f).T)
+
+        def chunk(start, stop):
+            """This chunk's share of dL/dkernel; fills its rows of dx and bias_sums."""
+            rows = (stop - start) * oh * ow
+            dz = work_buffer("dz", (rows, f), x.dtype)
+            pool_dropout_relu_backward(grad_out[start:stop], winners[start:stop], scale,
+                                       dz.reshape(stop - start, oh * ow, f), bias_sums[start:stop])
+            cols = im2col_images(x[start:stop], kh, kw, sh, sw, top, left, oh, ow,
+                                 work_buffer("cols", (rows, width), x.dtype))
+            if input_gradient:
+                dcols = np.matmul(dz, kernel_t, out=work_buffer("dcols", (rows, width), x.dtype))
+                col2im_images(dcols, kh, kw, sh, sw, top, left, oh, ow, dx[start:stop])
+            return cols.T @ dz
+
+        shares = run_in_chunks(chunk, n, self.chunk_images(x))
+        conv.grads["kernel"] = np.sum(shares, axis=0).reshape(kernel.shape).astype(x.dtype, copy=False)
         if conv.use_bias:
-            conv.grads["bias"] = bias_sums.sum(axis=0).astype(cols.dtype)
+            conv.grads["bias"] = bias_sums.sum(axis=0).astype(x.dtype)
         return dx

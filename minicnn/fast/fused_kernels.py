@@ -17,9 +17,13 @@ then multiplies it by ``keep / (1 - rate)`` and ReLU by ``out > 0``; at the
 winner both are known from the pooled value alone: it is > 0 exactly when the
 unit was kept and positive. So forward keeps, per pooled output, the winner's
 index ``r * OW + c``, or -1 where the gradient stops (value <= 0 or NaN).
+
+Every kernel here works on the chunk of images it is given, on the thread that
+calls it (``nogil``, no parallel loop): ``chunks.py`` spreads the chunks over
+the worker threads.
 """
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .dropout import uniform
 from .pooling import _window
@@ -70,30 +74,31 @@ def _pool_image(z, bias, scale, key, rate, first_index, ph, pw, sh, sw, pad_top,
                     winners[i, j, ch] = won[ch] if best[ch] > 0 else -1
 
 
-@njit(parallel=True, cache=True)
-def relu_dropout_max_pool(z, bias, scale, key, rate, ph, pw, sh, sw, pad_top, pad_left, out, winners):
-    """z (N, OH, OW, F), the matrix product's output -> out (N, PH', PW', F), in one pass.
+@njit(nogil=True, cache=True)
+def relu_dropout_max_pool(z, bias, scale, key, rate, first_image, ph, pw, sh, sw, pad_top, pad_left, out, winners):
+    """z (n, OH, OW, F), the matrix product's output for images ``first_image`` ...
+    ``first_image + n - 1`` of the batch -> out (n, PH', PW', F) and winners, in one pass.
 
-    ``winners`` is (N, PH', PW', F) in training, (N, 0, 0, 0) at inference (not kept).
+    The dropout mask of unit (image, r, c, ch) is ``uniform(key, index)`` with its
+    index in the whole batch, so a batch cut into chunks draws the same mask.
     """
     n, oh, ow, f = z.shape
-    for img in prange(n):
-        _pool_image(z[img], bias, scale, key, rate, img * oh * ow * f, ph, pw, sh, sw, pad_top, pad_left,
-                    out[img], winners[img])
+    for img in range(n):
+        _pool_image(z[img], bias, scale, key, rate, (first_image + img) * oh * ow * f, ph, pw, sh, sw,
+                    pad_top, pad_left, out[img], winners[img])
     return out
 
 
-@njit(parallel=True, cache=True)
-def pool_dropout_relu_backward(grad_out, winners, scale, dz):
-    """Pooled gradient (N, PH', PW', F) -> ``dL/dz`` into dz (N, OH*OW, F); returns the bias
-    gradient's per-image sums (N, F) in float64.
+@njit(nogil=True, cache=True)
+def pool_dropout_relu_backward(grad_out, winners, scale, dz, bias_sums):
+    """Pooled gradient (n, PH', PW', F) -> ``dL/dz`` into dz (n, OH*OW, F); adds each image's
+    bias-gradient sums into bias_sums (n, F), float64.
 
     Replaces max-pool's scatter to the winner, ``grad * keep / (1 - rate)`` and
     ``grad * (out > 0)``. Each image is zeroed while it is in the cache.
     """
     n, ph, pw, f = grad_out.shape
-    bias_sums = np.zeros((n, f), dtype=np.float64)
-    for img in prange(n):
+    for img in range(n):
         dz[img] = 0
         for i in range(ph):
             for j in range(pw):
@@ -103,7 +108,7 @@ def pool_dropout_relu_backward(grad_out, winners, scale, dz):
                         g = grad_out[img, i, j, ch] * scale
                         dz[img, winner, ch] += g
                         bias_sums[img, ch] += g
-    return bias_sums
+    return dz
 
 
 # ---------------------------------------------------------------- inference
@@ -134,10 +139,10 @@ def _max_pool_relu_image(z, bias, ph, pw, sh, sw, pad_top, pad_left, out):
                 best[ch] = v if not v <= 0 else 0                 # NaN is not <= 0: it stays NaN
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True)
 def max_pool_relu(z, bias, ph, pw, sh, sw, pad_top, pad_left, out):
-    """``relu_dropout_max_pool`` at inference: z (N, OH, OW, F) -> out (N, PH', PW', F)."""
-    for img in prange(z.shape[0]):
+    """``relu_dropout_max_pool`` at inference: z (n, OH, OW, F) -> out (n, PH', PW', F)."""
+    for img in range(z.shape[0]):
         _max_pool_relu_image(z[img], bias, ph, pw, sh, sw, pad_top, pad_left, out[img])
     return out
 
@@ -176,14 +181,14 @@ def _convolve_image(x, kernel, sh, sw, pad_top, pad_left, z):
                                 z[i, j, k] += v * weights[k]
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True)
 def direct_conv_max_pool_relu(x, kernel, bias, sh, sw, pad_top, pad_left, oh, ow,
                               ph, pw, psh, psw, ppad_top, ppad_left, out):
-    """``max_pool_relu(im2col(x) @ kernel)`` without the columns: x (N, H, W, C) ->
-    out (N, PH', PW', F), each image convolved and pooled by one thread."""
+    """``max_pool_relu(im2col(x) @ kernel)`` without the columns: x (n, H, W, C) ->
+    out (n, PH', PW', F), image by image through one small array."""
     f = kernel.shape[3]
-    for img in prange(x.shape[0]):
-        z = np.empty((oh, ow, f), dtype=x.dtype)
+    z = np.empty((oh, ow, f), dtype=x.dtype)
+    for img in range(x.shape[0]):
         _convolve_image(x[img], kernel, sh, sw, pad_top, pad_left, z)
         _max_pool_relu_image(z, bias, ph, pw, psh, psw, ppad_top, ppad_left, out[img])
     return out

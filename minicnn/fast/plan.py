@@ -49,7 +49,7 @@ def fused_block(layers):
     conv = next(layer for layer in layers if type(layer) is Conv2D)
     block = _block_of.get(conv)
     if block is None or block.layers != tuple(layers):
-        block = _block_of[conv] = FusedConvBlock(layers, twin(conv))
+        block = _block_of[conv] = FusedConvBlock(layers)
     return block
 
 
