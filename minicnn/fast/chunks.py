@@ -18,6 +18,7 @@ on each chunk of a few images instead of on the whole batch. Two things follow:
 The kernels that run on a chunk are compiled with ``nogil=True`` and have no
 parallel loop (numba's thread pool must not be entered from two threads at once).
 """
+import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -53,17 +54,35 @@ def work_buffer(name, shape, dtype):
 
 
 def run_in_chunks(work, batch_images, images):
-    """``[work(start, stop) for each chunk]``: the chunks of ``images`` images of a batch, taken
-    by the worker threads as each finishes its last, with BLAS on one thread meanwhile."""
+    """``[work(start, stop) for each chunk]``: the chunks of ``images`` images of a batch, with
+    BLAS on one thread meanwhile. The calling thread takes chunks too, next to the worker
+    threads (one fewer than numba's thread count), each taking the next chunk when done
+    with its last; if a worker never gets a core, the caller does all the chunks itself."""
     global _executor, _executor_threads, _blas
-    threads = numba.get_num_threads()
     starts = range(0, batch_images, images)
+    results = [None] * len(starts)
+    taken = itertools.count()                # next() on it is atomic: each chunk goes to one thread
+
+    def take_chunks():
+        number = next(taken)
+        while number < len(starts):
+            results[number] = work(starts[number], min(starts[number] + images, batch_images))
+            number = next(taken)
+
+    helpers = numba.get_num_threads() - 1
     if _blas is None:
         from threadpoolctl import ThreadpoolController
         _blas = ThreadpoolController()
     with _blas.limit(limits=1, user_api="blas"):
-        if threads == 1 or len(starts) == 1:
-            return [work(start, min(start + images, batch_images)) for start in starts]
-        if _executor_threads != threads:
-            _executor, _executor_threads = ThreadPoolExecutor(threads, thread_name_prefix="minicnn-chunk"), threads
-        return list(_executor.map(lambda start: work(start, min(start + images, batch_images)), starts))
+        if helpers == 0 or len(starts) == 1:
+            take_chunks()
+            return results
+        if _executor_threads != helpers:
+            _executor, _executor_threads = ThreadPoolExecutor(helpers, thread_name_prefix="minicnn-chunk"), helpers
+        running = [_executor.submit(take_chunks) for _ in range(helpers)]
+        try:
+            take_chunks()
+        finally:
+            for helper in running:           # they write into the caller's arrays: wait for them
+                helper.result()
+    return results
