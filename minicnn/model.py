@@ -72,7 +72,7 @@ class Sequential(CompileMixin, TrainingMixin):
         self._trainable = bool(trainable)
         self.input_shape = None
         self.optimizer = self.loss = None
-        self.metrics = []
+        self.metrics, self.compiled_metrics = [], []
         self.stop_training = False
         self._last_pass = None
         for layer in layers or []:

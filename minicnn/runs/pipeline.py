@@ -121,14 +121,18 @@ def targets_for(model, labels):
 
 # ----------------------------------------------------------------------------- files
 class HistoryFile(Callback):
-    """Keeps ``history.json`` up to date after every epoch, starting from ``previous`` on resume."""
+    """Keeps ``history.json`` up to date after every epoch, starting from ``previous`` on resume:
+    the epoch's logs (Keras's keys) and ``seconds``, the epoch's time, which the run folder keeps."""
 
     def __init__(self, path, previous=None):
         self.path = Path(path)
         self.history = {key: list(values) for key, values in (previous or {}).items()}
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
     def on_epoch_end(self, epoch, logs=None):
-        for key, value in (logs or {}).items():
+        for key, value in {**(logs or {}), "seconds": time.perf_counter() - self.started}.items():
             self.history.setdefault(key, []).append(float(value))
         write_json(self.path, self.history)
 
