@@ -20,9 +20,8 @@ import numpy as np
 from ... import backend
 from ...layers import Layer
 
-
 RTOL, ATOL = 1e-5, 1e-8      # a right float64 answer differs by ~1e-15; an answer x1.01 by 1e-2
-GAP = 0.05                   # drawn values stay this far from ReLU's kink and from each other in a pool window
+GAP = 0.05                   # drawn ReLU inputs stay this far from its kink at 0
 AXIS_NAMES = {"N": "image", "H": "row", "W": "column", "C": "channel", "F": "filter", "D": "feature",
               "U": "unit", "K": "class", "A": "kernel row", "B": "kernel column", "R": "row", "P": "patch entry"}
 
