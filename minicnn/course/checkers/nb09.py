@@ -5,8 +5,8 @@ from . import check
 
 
 def check_1(answer):
-    """Receptive field (pixels) of a cell of gap_cnn's last conv layer."""
-    return check(1, answer, lambda a: a == 18,
+    """Receptive field (pixels) of a fourth 3 x 3 conv after gap_cnn's last conv layer."""
+    return check(1, answer, lambda a: a == 18 + (3 - 1) * 4,
                  "Walk forward: a 3 x 3 conv adds (3 - 1) * jump pixels, a 2 x 2 pool adds (2 - 1) * jump "
                  "and doubles the jump (the input distance between neighbouring cells).")
 
@@ -19,8 +19,8 @@ def check_2(answer):
 
 
 def check_3(answer):
-    """Pixels deleted per 28 x 28 image at fraction 0.2."""
-    return check(3, answer, lambda a: a == round(0.2 * 28 * 28),
+    """Pixels deleted per 28 x 28 image at fraction 0.1."""
+    return check(3, answer, lambda a: a == round(0.1 * 28 * 28),
                  "k = round(fraction * H * W).")
 
 
