@@ -3,8 +3,8 @@ import math
 
 import numpy as np
 
-# 1. 3,136 inputs times 128 units, plus 128 biases.
-answer_1 = 7 * 7 * 64 * 128 + 128
+# 1. 7 * 7 * 32 = 1,568 inputs times 128 units, plus 128 biases.
+answer_1 = 7 * 7 * 32 * 128 + 128
 
 # 2. Three full batches of 300 and one of 100.
 answer_2 = math.ceil(1000 / 300)

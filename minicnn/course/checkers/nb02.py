@@ -10,9 +10,9 @@ CONFUSION = np.array([[50, 2, 8],
 
 
 def check_1(answer):
-    """Parameters of the Dense(128) layer that reads the flattened 7 x 7 x 64 maps."""
-    return check(1, answer, lambda a: a == 7 * 7 * 64 * 128 + 128,
-                 "Flatten gives 7*7*64 inputs; each of the 128 units has one weight per input and a bias.")
+    """Parameters of a Dense(128) layer that reads flattened 7 x 7 x 32 maps."""
+    return check(1, answer, lambda a: a == 7 * 7 * 32 * 128 + 128,
+                 "Count Flatten's outputs first; each of the 128 units has one weight per input and a bias.")
 
 
 def check_2(answer):
