@@ -35,42 +35,32 @@ CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 clock = CLOCKS["wall"]
 
 
-def time_one_batch(model, steps, x, y):
+def time_one_batch(model, plan, x, y):
     """Seconds per step for forward and backward, and for the loss + optimizer step.
     Backward stops as training's does (``Sequential.backward(input_gradient=False)``)."""
-    forward, backward = [], []
+    forward, backward = [], [0.0] * len(plan.steps)
     out = x
-    for _, step in steps:
+    for step in plan.steps:
         start = clock()
         out = step.forward(out, training=True)
         forward.append(clock() - start)
     start = clock()
-    _, grad, from_logits = model._loss(y, out)
+    _, grad, from_logits = model.compute_loss(y, out)
     loss_seconds = clock() - start
-    lowest = next(i for i, layer in enumerate(model.layers) if layer.params)
-    position = len(model.layers)
-    for number, (count, step) in enumerate(reversed(steps)):
-        position -= count
+    passes = plan.backward_passes(from_logits, input_gradient=False)        # last step first
+    for position, backward_pass in zip(reversed(range(len(plan.steps))), passes):
         start = clock()
-        if number == 0 and from_logits:
-            grad = step.backward_preactivation(grad)
-        elif position <= lowest:
-            getattr(step, "backward_parameters", step.backward)(grad)
-        else:
-            grad = step.backward(grad)
-        backward.insert(0, clock() - start)
-        if position <= lowest:
-            backward[:0] = [0.0] * (len(steps) - len(backward))
-            break
+        grad = backward_pass(grad)
+        backward[position] = clock() - start
     start = clock()
-    model.optimizer.apply(model.weights, model.gradients)
+    model.optimizer.apply(model.trainable_weights, model.gradients)
     return forward, backward, loss_seconds + clock() - start
 
 
-def time_inference(steps, x):
+def time_inference(plan, x):
     """Seconds per step of one inference forward pass (``training=False``)."""
     seconds, out = [], x
-    for _, step in steps:
+    for step in plan.steps:
         start = clock()
         out = step.forward(out, training=False)
         seconds.append(clock() - start)
@@ -84,13 +74,13 @@ def profile(model_name, batch_size, repeats, image_size):
     labels = rng.integers(0, 10, batch_size)
     y = labels if isinstance(model.loss, minicnn.losses.SparseCategoricalCrossentropy) \
         else np.eye(10, dtype=np.float32)[labels]
-    steps = model.steps(model.layers)
-    runs = [time_one_batch(model, steps, x, y) for _ in range(repeats + 2)][2:]     # two warm-up batches
+    plan = minicnn.model.plan_for(model.layers)
+    runs = [time_one_batch(model, plan, x, y) for _ in range(repeats + 2)][2:]     # two warm-up batches
     forward = np.median([r[0] for r in runs], axis=0)
     backward = np.median([r[1] for r in runs], axis=0)
-    inference = np.median([time_inference(steps, x) for _ in range(repeats + 2)][2:], axis=0)
+    inference = np.median([time_inference(plan, x) for _ in range(repeats + 2)][2:], axis=0)
     rows, position = [], 0
-    for (count, _), f, b, i in zip(steps, forward, backward, inference):
+    for (count, _), f, b, i in zip(plan.spans, forward, backward, inference):
         layers = model.layers[position:position + count]
         position += count
         name = layers[0].name if count == 1 else f"{layers[0].name} ... {layers[-1].name} (fused)"

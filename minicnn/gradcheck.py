@@ -21,7 +21,7 @@ import numpy as np
 
 from . import regularizers
 from .layers import Layer
-from .model import layer_steps
+from .model import plan_for
 
 
 def relative_error(analytic, numeric):
@@ -86,7 +86,7 @@ def _layer_problem(layer, x, _y, training, seed):
         layer.build(x.shape[1:])
     _check_float64(layer.params)
     projection = np.random.default_rng(seed).normal(size=(x.shape[0], *layer.output_shape))
-    [(_, step)] = layer_steps([layer], per_layer=True)      # the layer's code on this backend
+    [step] = plan_for([layer], per_layer_steps=True).steps      # the layer's code on this backend
 
     def loss(inputs):
         _reseed([layer], seed)
@@ -107,11 +107,11 @@ def _model_problem(model, x, y, training, seed):
 
     def loss(inputs):
         _reseed(model.layers, seed)
-        return model._loss(y, model.forward(inputs, training), with_gradient=False)[0]
+        return model.compute_loss(y, model.forward(inputs, training), with_gradient=False)[0]
 
     def backward():
         _reseed(model.layers, seed)
-        value, grad, from_logits = model._loss(y, model.forward(x, training))
+        value, grad, from_logits = model.compute_loss(y, model.forward(x, training))
         dx = model.backward(grad, from_logits=from_logits)
         for layer in model.layers:
             regularizers.add_gradients(layer)

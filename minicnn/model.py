@@ -1,40 +1,43 @@
 """``Sequential``: a stack of layers with Keras's ``compile`` / ``fit`` / ``evaluate`` / ``predict``.
 
-Training one batch is three steps:
+Training one batch is ``train_step``, four steps in one place:
 
 1. ``forward``: each layer's output is the next layer's input;
 2. the loss compares the output with the targets and gives ``dL/doutput``;
 3. ``backward``: each layer, last to first, turns ``dL/doutput`` into
-   ``dL/dinput`` and fills its ``grads``; the optimizer then updates the weights.
+   ``dL/dinput`` and fills its ``grads``;
+4. the optimizer moves the weights along their gradients.
 
-Step 2 and the optimizer are chosen by ``compile`` (``compiling.py``); the
-loop over batches is ``fit`` (``training.py``). This file holds the structure:
-the layers, the two passes, the weights and the architecture's config.
+``compile`` chooses the loss and the optimizer; ``fit`` (``training.py``) loops
+over the batches and calls ``train_step`` for each. What runs each layer, its
+NumPy code or minicnn.fast's kernels, is the backend's ``plan`` (``plan.py``).
 """
 import os
+import warnings
 
 import numpy as np
 
-from . import backend, checks, losses, saving
-from .compiling import CompileMixin
-from .layers import LAYER_CLASSES, Input
+from . import backend, checks, losses, optimizers, regularizers, saving
+from .layers import LAYER_CLASSES, Input, Softmax
 from .layers.base import unique_name
+from .metrics import METRICS, Metric
+from .metrics import get as get_metric
+from .plan import per_layer
 from .summary import summary_text
-from .training import TrainingMixin
+from .training import Trainer
 
 
-def layer_steps(layers, per_layer=False):
-    """What runs ``layers``: ``[(number of layers, step), ...]``.
+def plan_for(layers, per_layer_steps=False):
+    """The plan that runs ``layers`` on the current backend (``minicnn.set_backend``).
 
-    On the numpy backend every layer runs its own code. On the numba backend
-    ``minicnn.fast`` swaps in the compiled twin of each hot layer, and fused
-    blocks that cover several layers unless ``per_layer=True`` (one step per
-    layer, for tools that need every layer's output).
+    numpy: every layer runs its own code. numba: ``minicnn.fast`` runs the hot
+    layers' compiled twins, and fused blocks unless ``per_layer_steps=True`` (one
+    step per layer, for tools that need every layer's output).
     """
     if backend.get_backend() == "numba":
         from .fast import plan          # numba loads only when the fast backend runs
-        return plan(layers, per_layer)
-    return [(1, layer) for layer in layers]
+        return plan(layers, per_layer_steps)
+    return per_layer(layers)
 
 
 def build_or_keep(layer, input_shape):
@@ -48,7 +51,7 @@ def build_or_keep(layer, input_shape):
                          f"or make a new layer.")
 
 
-class Sequential(CompileMixin, TrainingMixin):
+class Sequential(Trainer):
     """A linear stack of layers; itself usable as a layer of another ``Sequential``.
 
     As a layer (``Sequential([model, Softmax()])``, ``Sequential([data_augmentation, ...])``)
@@ -73,8 +76,9 @@ class Sequential(CompileMixin, TrainingMixin):
         self.input_shape = None
         self.optimizer = self.loss = None
         self.metrics, self.compiled_metrics = [], []
-        self.stop_training = False
-        self._last_pass = None
+        self.stop_training = self.diverged = False
+        self._plan = None               # what the last forward pass ran; backward walks it back
+        self.reset_metrics()
         for layer in layers or []:
             self.add(layer)
         if input_shape is not None:
@@ -146,22 +150,17 @@ class Sequential(CompileMixin, TrainingMixin):
         return self.layers.index(layer)
 
     # ---------------------------------------------------------------- passes
-    def steps(self, layers, per_layer=False):
-        """What runs ``layers`` on the current backend (see ``layer_steps``)."""
-        return layer_steps(layers, per_layer)
-
     def forward(self, x, training=False, start=0, stop=None, return_outputs=False):
-        """Run layers ``start`` ... ``stop - 1`` on ``x``.
+        """Run layers ``start`` ... ``stop - 1`` on ``x``: each step's output is the next one's input.
 
         With ``return_outputs`` the list of every one of those layers' outputs
         is returned instead of the last one: feature maps and CAM read it.
         """
         if not self.built:
             self.build(np.shape(x)[1:])
-        steps = self.steps(self.layers[start:stop], per_layer=return_outputs)
-        self._last_pass = (start, steps)            # backward walks the same steps back
+        self._plan = plan_for(self.layers[start:stop], per_layer_steps=return_outputs)
         outputs = []
-        for _, step in steps:
+        for step in self._plan.steps:
             x = step.forward(x, training)
             if return_outputs:
                 outputs.append(x)
@@ -182,40 +181,147 @@ class Sequential(CompileMixin, TrainingMixin):
         """As a layer: a model has no activation of its own, so this is ``backward``."""
         return self.backward(grad)
 
-    def backward(self, grad_out, from_logits=False, down_to=0, input_gradient=True):
-        """Backpropagate from the output of the last forward pass down to the input of layer ``down_to``.
+    def backward(self, grad_out, from_logits=False, input_gradient=True):
+        """Backpropagate ``grad_out`` through the last forward pass, last step first;
+        returns the gradient with respect to that pass's input. Every layer passed fills its ``grads``.
 
         ``from_logits=True``: ``grad_out`` is the gradient with respect to the last
-        layer's pre-activation (its logits), not its output. Returns the gradient
-        with respect to the input of layer ``down_to``; every layer passed fills
-        its ``grads``. ``input_gradient=False`` (training) stops at the lowest layer
-        with weights and returns None: the input is data, nothing below learns from it.
+        layer's pre-activation (its logits), not its output. ``input_gradient=False``
+        (training) returns None and skips what only the input gradient needs (``plan.py``).
         """
-        if self._last_pass is None:
+        if self._plan is None:
             raise ValueError("backward: run a forward pass first.")
-        start, steps = self._last_pass
-        lowest = down_to
-        if not input_gradient:
-            lowest = next((i for i in range(down_to, len(self.layers)) if self.layers[i].trainable_weights),
-                          down_to)
-        position = start + sum(count for count, _ in steps)        # one past the last layer that ran
         grad = grad_out
-        for number, (count, step) in enumerate(reversed(steps)):
-            position -= count
-            if position < down_to:
-                raise ValueError(f"backward: layer {down_to} lies inside a fused block; run "
-                                 f"forward(..., return_outputs=True) to get one step per layer.")
-            if number == 0 and from_logits:
-                grad = step.backward_preactivation(grad)
-            elif position <= lowest and not input_gradient:
-                # A fast step can skip the input gradient that nobody needs.
-                getattr(step, "backward_parameters", step.backward)(grad)
-                return None
-            else:
-                grad = step.backward(grad)
-            if position <= lowest:
-                break
+        for backward_pass in self._plan.backward_passes(from_logits, input_gradient):
+            grad = backward_pass(grad)
         return grad if input_gradient else None
+
+    # ---------------------------------------------------------------- one batch of training
+    def compile(self, optimizer="rmsprop", loss="categorical_crossentropy", metrics=("accuracy",)):
+        """Choose the optimizer, the loss and the metrics: Keras's names (``"accuracy"``,
+        ``"sparse_categorical_accuracy"``...) or objects from ``minicnn.metrics``."""
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = losses.get(loss)
+        self.metrics = list(metrics or [])
+        unknown = [m for m in self.metrics if not isinstance(m, Metric) and m not in METRICS]
+        if unknown:
+            raise ValueError(f"Unknown metrics {unknown}; minicnn knows {sorted(METRICS)} and the classes in "
+                             f"minicnn.metrics. For precision, recall and F1 use minicnn.runs.metrics on "
+                             f"model.predict(x).")
+        self.compiled_metrics = [get_metric(m) for m in self.metrics]      # "acc" -> a fresh object named "acc"
+        self.reset_metrics()
+
+    def train_step(self, data):
+        """One batch of training, as Keras's ``train_step``: ``fit`` calls it for every batch.
+
+        ``data`` is ``(x, y)`` or ``(x, y, sample_weight)``, already checked (``fit``
+        checks the whole arrays once). Returns the logs: the mean loss and the compiled
+        metrics of the batches since ``reset_metrics`` (``fit`` resets them at each epoch).
+        Override it in a subclass to change what a batch of training does.
+
+        The divergence guard: a batch whose loss, gradients or update are not finite
+        moves no weight, warns, and sets ``stop_training`` and ``diverged``; its logs carry the loss.
+        """
+        x, y, sample_weight = unpack_data(data)
+        x = np.asarray(x).astype(self.dtype, copy=False)
+        output = self.forward(x, training=True)                              # 1
+        loss, grad, from_logits = self.compute_loss(y, output, sample_weight)  # 2
+        finite = np.isfinite(loss)
+        if finite:
+            self.backward(grad, from_logits=from_logits, input_gradient=False)  # 3
+            for layer in self.layers:
+                regularizers.add_gradients(layer)
+            finite = self.apply_gradients()                                  # 4
+        if not finite:
+            self._diverged(loss)
+        return self.update_metrics(loss, output, y, sample_weight)
+
+    def compute_loss(self, y, output, sample_weight=None, with_gradient=True):
+        """``(loss, dL/doutput, from_logits)`` for the last forward pass's ``output``.
+
+        The loss includes the regularizers' penalties. When the network ends in a
+        softmax and the loss is a cross-entropy on probabilities, the gradient is
+        the fused ``(softmax(z) - y) / N`` on the logits ``z`` (as Keras computes it),
+        not a division by tiny probabilities: then ``from_logits`` is True. With
+        ``sample_weight`` (N,) the loss is Keras's ``sum_i w_i loss_i / N``; sample i's
+        loss depends only on row i of the output, so its gradient is row i's, times ``w_i``.
+        """
+        fused = self._fused_softmax()
+        if fused:
+            logits = self.layers[-1].activation.logits
+            target = self.loss.target(y, logits)
+            if sample_weight is None:
+                value = self.loss.value_from_logits(target, logits)
+            else:
+                value = float((self.loss.per_sample_from_logits(target, logits) * sample_weight).mean())
+            grad = self.loss.logit_gradient(target, logits) if with_gradient else None
+        else:
+            value = self.loss(y, output) if sample_weight is None else \
+                float((self.loss.per_sample(y, output) * sample_weight).mean())
+            grad = self.loss.gradient(y, output) if with_gradient else None
+        if grad is not None and sample_weight is not None:
+            grad = grad * sample_weight.reshape(-1, *[1] * (grad.ndim - 1)).astype(grad.dtype)
+        return value + self.penalty(), grad, fused
+
+    def _fused_softmax(self):
+        """True when the fused softmax + cross-entropy gradient applies to this model's head."""
+        return (isinstance(self.loss, (losses.CategoricalCrossentropy, losses.SparseCategoricalCrossentropy))
+                and not self.loss.from_logits and isinstance(self.layers[-1].activation, Softmax))
+
+    def penalty(self):
+        """The regularizers' penalties, part of the loss (``minicnn.regularizers``); 0 without any."""
+        return sum(regularizers.penalty(layer) for layer in self.layers)
+
+    def apply_gradients(self):
+        """The optimizer's step from the gradients of the last backward pass.
+
+        Returns False, and moves no weight, when a gradient or a step is NaN/inf.
+        """
+        gradients = self.gradients
+        if not all(np.isfinite(g).all() for g in gradients):
+            return False
+        return self.optimizer.apply(self.trainable_weights, gradients)
+
+    def _diverged(self, loss):
+        self.diverged = True
+        warnings.warn(f"Training diverged: the loss, a gradient or an update is NaN/inf (loss={loss}). "
+                      f"Training stopped; the weights are those of the last finite step. Try a lower "
+                      f"learning rate or check the inputs.", RuntimeWarning, stacklevel=3)
+        self.stop_training = True
+
+    def reset_metrics(self):
+        """Start the running loss and metrics afresh (``fit`` does at each epoch, ``evaluate`` at its start)."""
+        self._seen, self._loss_sum = 0, 0.0
+        for metric in getattr(self, "compiled_metrics", []):
+            metric.reset_state()
+
+    def update_metrics(self, loss, output, y, sample_weight=None):
+        """Add one batch; returns the logs as Keras names and orders them: ``loss`` (the mean over
+        the batches so far, each weighted by its size) and each metric, sorted by name."""
+        self._seen += len(output)
+        self._loss_sum += float(loss) * len(output)
+        for metric in self.compiled_metrics:
+            metric.update_state(y, output, sample_weight)
+        logs = {"loss": self._loss_sum / self._seen, **{m.name: m.result() for m in self.compiled_metrics}}
+        return dict(sorted(logs.items()))
+
+    def test_step(self, data):
+        """One batch of evaluation: the forward pass and the loss, no update; returns the logs."""
+        x, y, sample_weight = unpack_data(data)
+        output = self.forward(np.asarray(x).astype(self.dtype, copy=False), training=False)
+        loss = self.compute_loss(y, output, sample_weight, with_gradient=False)[0]
+        return self.update_metrics(loss, output, y, sample_weight)
+
+    def compute_gradients(self, x, y, training=False):
+        """``(loss, grads)`` for one batch, grads in ``trainable_weights`` order; nothing is updated."""
+        self._require_compiled("compute_gradients")
+        x, y = self._checked(x, y)
+        loss, grad, from_logits = self.compute_loss(y, self.forward(x.astype(self.dtype, copy=False), training))
+        if np.isfinite(loss):
+            self.backward(grad, from_logits=from_logits, input_gradient=False)
+            for layer in self.layers:
+                regularizers.add_gradients(layer)
+        return loss, [g.copy() for g in self.gradients]
 
     # ---------------------------------------------------------------- weights
     @property
@@ -306,6 +412,10 @@ class Sequential(CompileMixin, TrainingMixin):
             raise ValueError(f"{what}: the model is not built yet. Pass input_shape=(28, 28, 1) to "
                              f"Sequential, or call the model on data first.")
 
+    def _require_compiled(self, what):
+        if self.loss is None:
+            raise ValueError(f"{what}: call model.compile(optimizer=..., loss=...) first.")
+
     def _checked(self, x, y=None):
         """Validate ``x`` (and ``y``) against the model; build from ``x`` if needed."""
         x = checks.check_inputs(x, self.input_shape)
@@ -387,3 +497,12 @@ def load_model(path):
         from . import keras_files
         return keras_files.load_model(path, Sequential)
     return saving.load_model(path, Sequential)
+
+
+def unpack_data(data):
+    """``(x, y, sample_weight)`` from ``(x, y)`` or ``(x, y, sample_weight)``, as Keras unpacks ``data``."""
+    if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
+        raise ValueError(f"train_step expects data as (x, y) or (x, y, sample_weight). Received "
+                         f"{type(data).__name__} of length {len(data) if hasattr(data, '__len__') else '?'}.")
+    return (*data, None) if len(data) == 2 else tuple(data)
+

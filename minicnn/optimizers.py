@@ -1,7 +1,8 @@
 """Optimizers with Keras 3's update rules, step for step.
 
-Each optimizer keeps one state array per weight (``slots``) and updates the
-weights in place: ``apply(weights, grads)``. ``get_state``/``set_state`` expose
+Each optimizer keeps one state array per weight (``slots``) and says how far
+each weight moves (``step``); ``apply(weights, grads)`` moves them all in place,
+unless a step is NaN/inf: then no weight moves (the guard of ``train_step``). ``get_state``/``set_state`` expose
 the state (moments and the step count) so a saved model resumes exactly.
 
 ``learning_rate`` is a number or a schedule (``minicnn.optimizers.schedules``),
@@ -76,14 +77,27 @@ class Optimizer:
         self.slots = {name: [np.zeros_like(w) for w in weights] for name in self.slot_names}
 
     def apply(self, weights, grads):
-        """Update every weight in place from its gradient, then count the step."""
+        """``w -= step`` for every weight, then count the step; returns True.
+
+        When a step is NaN or inf (an update that overflows), no weight moves and it
+        returns False; the slots keep that step's moments (training stops there).
+        """
         if self.slots is None or any(len(slot) != len(weights) for slot in self.slots.values()):
             self.build(weights)                   # first step, or a layer was frozen or unfrozen
-        for i, (w, g) in enumerate(zip(weights, grads)):
-            self.update(i, w, self.clip(g.astype(w.dtype, copy=False)))
+        steps = [self.step(i, w, self.clip(g.astype(w.dtype, copy=False))) for i, (w, g) in
+                 enumerate(zip(weights, grads))]
+        if not all(np.isfinite(step).all() for step in steps):
+            return False
+        for weight, step in zip(weights, steps):
+            self.move(weight, step)
         self.iterations += 1
+        return True
 
-    def update(self, i, weight, grad):
+    def move(self, weight, step):
+        weight -= step
+
+    def step(self, i, weight, grad):
+        """How far weight ``i`` moves down: ``apply`` subtracts it. Updates the slots, not the weight."""
         raise NotImplementedError
 
     def get_config(self):
@@ -117,15 +131,14 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
         self.slot_names = ("momentums",) if self.momentum else ()
 
-    def update(self, i, weight, grad):
+    def step(self, i, weight, grad):
         lr = self.learning_rate
         if not self.momentum:
-            weight -= lr * grad
-            return
+            return lr * grad
         m = self.slots["momentums"][i]
         m *= self.momentum
         m -= lr * grad
-        weight += self.momentum * m - lr * grad if self.nesterov else m
+        return -(self.momentum * m - lr * grad) if self.nesterov else -m        # w += ... as w -= -...
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -146,7 +159,7 @@ class Adam(Optimizer):
         super().__init__(learning_rate, **clipping)
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
 
-    def update(self, i, weight, grad):
+    def step(self, i, weight, grad):
         m, v = self.slots["momentums"][i], self.slots["velocities"][i]
         # The bias correction is computed in the weight's float type, as Keras does: in
         # float32, 0.999 ** t differs from the float64 value by about 6e-6 (relative),
@@ -157,7 +170,7 @@ class Adam(Optimizer):
         alpha = dtype(self.learning_rate) * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
         m += (grad - m) * (1 - self.beta_1)
         v += (grad * grad - v) * (1 - self.beta_2)
-        weight -= (m * alpha) / (np.sqrt(v) + self.epsilon)
+        return (m * alpha) / (np.sqrt(v) + self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
@@ -171,9 +184,10 @@ class AdamW(Adam):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, **clipping)
         self.weight_decay = float(weight_decay)
 
-    def update(self, i, weight, grad):
+    def move(self, weight, step):
+        # Keras subtracts the decay, then Adam's step (one sum of the two would round differently).
         weight -= weight * weight.dtype.type(self.weight_decay) * weight.dtype.type(self.learning_rate)
-        super().update(i, weight, grad)
+        weight -= step
 
     def get_config(self):
         return {**super().get_config(), "weight_decay": self.weight_decay}
@@ -188,11 +202,11 @@ class RMSprop(Optimizer):
         super().__init__(learning_rate, **clipping)
         self.rho, self.epsilon = float(rho), float(epsilon)
 
-    def update(self, i, weight, grad):
+    def step(self, i, weight, grad):
         v = self.slots["velocities"][i]
         v *= self.rho
         v += (1 - self.rho) * (grad * grad)
-        weight -= self.learning_rate * grad / np.sqrt(v + self.epsilon)
+        return self.learning_rate * grad / np.sqrt(v + self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

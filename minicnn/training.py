@@ -1,4 +1,8 @@
-"""The training loop: ``fit``, ``evaluate`` and ``predict`` for ``Sequential``.
+"""The loops over batches: ``fit``, ``evaluate`` and ``predict``, which ``Sequential`` inherits.
+
+``fit`` calls ``self.train_step(data)`` for every batch and ``evaluate`` calls
+``self.test_step(data)``: each batch's work is the model's own (``model.py``), as in
+Keras 3, so a subclass or an instance that replaces ``train_step`` changes what ``fit`` does.
 
 The arguments, the callbacks' hooks, the logs' keys (``loss`` and the compiled
 metrics, sorted, then ``val_`` ones), ``History.params`` and the printed progress
@@ -11,7 +15,6 @@ the same weights as 5 epochs straight through.
 """
 import contextlib
 import math
-import warnings
 
 import numpy as np
 
@@ -102,8 +105,12 @@ def callback_list(callbacks, model, verbose, epochs, steps, history=None):
                         params={"verbose": verbose, "epochs": epochs, "steps": steps})
 
 
-class TrainingMixin:
-    """``fit``/``evaluate``/``predict``; mixed into ``Sequential``, which supplies the passes."""
+class Trainer:
+    """``fit``/``evaluate``/``predict`` for a model that has, besides its layers and compile
+    settings: ``train_step(data)`` and ``test_step(data)`` (one batch of ``(x, y)`` or
+    ``(x, y, sample_weight)``; they return the logs), ``reset_metrics()``, ``forward(x, training)``,
+    ``_checked(x, y)``, which checks whole arrays once before the batches, and ``diverged``, which
+    ``train_step``'s guard sets (``Sequential`` in ``model.py``)."""
 
     def fit(self, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
@@ -145,7 +152,7 @@ class TrainingMixin:
         self.fit_seed = int(np.random.SeedSequence().entropy % 2**63) if seed is None else int(seed)
         history = History()
         hooks = callback_list(callbacks, self, verbose, epochs, steps or math.ceil(len(x) / batch_size), history)
-        self.stop_training = False
+        self.stop_training = self.diverged = False
         hooks.on_train_begin()
         with ctrl_c_stays_keyboard_interrupt():
             for epoch in range(initial_epoch, epochs):
@@ -171,8 +178,8 @@ class TrainingMixin:
         return x, y, sample_weights(y, data[2] if len(data) == 3 else None, None, "validation sample_weight")
 
     def _train_epoch(self, x, y, weights, batch_size, shuffle, epoch, steps, hooks):
-        """One epoch: forward, loss, backward and update for each of its batches; returns the
-        epoch's logs, or None when training diverged."""
+        """One epoch: ``train_step`` for each of its batches; returns the epoch's logs, or None
+        when training diverged (the callbacks saw that batch, with its loss, first)."""
         rng = epoch_rng(self.fit_seed, epoch)
         chosen = epoch_batches(len(x), batch_size, epoch, steps, self.fit_seed, shuffle, rng)
         for layer in self.layers:
@@ -181,49 +188,25 @@ class TrainingMixin:
         logs = {}
         for step, index in enumerate(chosen):
             hooks.on_train_batch_begin(step)
-            batch_weights = None if weights is None else weights[index]
-            loss, output = self._forward_backward(x[index].astype(self.dtype, copy=False), y[index], True,
-                                                  batch_weights)
-            if not self._finite_update(loss, epoch, step):
-                return None
-            logs = self.update_metrics(loss, output, y[index], batch_weights)
+            data = (x[index], y[index]) if weights is None else (x[index], y[index], weights[index])
+            logs = self.train_step(data)
             hooks.on_train_batch_end(step, logs)
+            if self.diverged:
+                return None
             if self.stop_training:                 # a callback asked: this epoch ends here
                 break
         return dict(logs)
 
-    def _finite_update(self, loss, epoch, step):
-        """Apply the optimizer step, unless the loss, a gradient or the updated weights
-        are NaN/inf: then warn, keep the weights of the last finite step and stop."""
-        finite = np.isfinite(loss) and all(np.isfinite(g).all() for g in self.gradients)
-        if finite:
-            before = [w.copy() for w in self.trainable_weights]
-            self.optimizer.apply(self.trainable_weights, self.gradients)
-            finite = all(np.isfinite(w).all() for w in self.trainable_weights)
-            if not finite:                        # the step itself overflowed: undo it
-                for weight, old in zip(self.trainable_weights, before):
-                    weight[...] = old
-        if not finite:
-            warnings.warn(f"Training diverged at epoch {epoch + 1}, batch {step + 1}: the loss, a gradient "
-                          f"or an updated weight is NaN/inf (loss={loss}). Training stopped; the weights "
-                          f"are those of the last finite step. Try a lower learning rate or check the "
-                          f"inputs.", RuntimeWarning)
-            self.stop_training = True
-        return finite
-
     def _test_loop(self, x, y, weights, batch_size, steps, hooks):
-        """Forward pass and loss on the batches of checked arrays (the first ``steps`` of them);
-        returns the logs (``loss`` and the metrics)."""
+        """``test_step`` on the batches of checked arrays (the first ``steps`` of them); returns the
+        logs (``loss`` and the metrics)."""
         chosen = batches(len(x), batch_size)[:steps]
         self.reset_metrics()
         hooks.on_test_begin()
         logs = {}
         for step, index in enumerate(chosen):
             hooks.on_test_batch_begin(step)
-            batch_weights = None if weights is None else weights[index]
-            output = self.forward(x[index].astype(self.dtype, copy=False), training=False)
-            loss = self._loss(y[index], output, with_gradient=False, sample_weight=batch_weights)[0]
-            logs = self.update_metrics(loss, output, y[index], batch_weights)
+            logs = self.test_step((x[index], y[index]) if weights is None else (x[index], y[index], weights[index]))
             hooks.on_test_batch_end(step, logs)
         hooks.on_test_end(logs)
         return dict(logs)

@@ -52,7 +52,7 @@ def run(model, x, grad_out, seed, training, fuse, input_gradient=True, direct=Fa
     fused block's inference kernel (a backward pass after inference runs im2col's)."""
     for layer in model.layers:
         layer.rng = np.random.default_rng(seed)            # the same dropout key either way
-    steps = plan(model.layers, per_layer=not fuse)
+    steps = plan(model.layers, per_layer=not fuse).spans
     assert (len(steps) == 1) == fuse
     if fuse:
         steps[0][1].direct = direct
@@ -101,21 +101,21 @@ def test_the_pattern_and_what_breaks_it():
 
 def test_plan_fuses_unless_asked_not_to(monkeypatch):
     model = seed001_like_model()
-    steps = plan(model.layers)
+    steps = plan(model.layers).spans
     kinds = [(count, type(step).__name__) for count, step in steps]
     assert kinds[:3] == [(4, "FusedConvBlock"), (4, "FusedConvBlock"), (1, "Flatten")]
     # At inference the first conv (3*3*1 numbers a window) convolves directly; the second (3*3*4) via im2col.
     assert [steps[0][1].direct, steps[1][1].direct] == [True, False]
-    assert all(count == 1 for count, _ in plan(model.layers, per_layer=True))
+    assert all(count == 1 for count, _ in plan(model.layers, per_layer=True).spans)
     monkeypatch.setenv("MINICNN_FUSE", "0")
-    assert all(count == 1 for count, _ in plan(model.layers))
+    assert all(count == 1 for count, _ in plan(model.layers).spans)
 
 
 def test_a_dilated_conv_is_not_fused_and_runs_its_numpy_code():
     conv = Conv2D(2, 3, dilation_rate=(2, 1), activation="relu")
     model = minicnn.Sequential([ZeroPadding2D(1), conv, MaxPooling2D(2)], input_shape=(9, 9, 1))
     assert fusable_length(model.layers) == fusable_length(model.layers[1:]) == 0
-    steps = plan(model.layers)
+    steps = plan(model.layers).spans
     assert [count for count, _ in steps] == [1, 1, 1]
     assert steps[1][1] is conv and twin(conv) is conv                 # the layer itself, not FastConv2D
     assert type(steps[2][1]).__name__ == "FastMaxPooling2D"           # the pool still has its twin
@@ -146,7 +146,7 @@ def test_a_training_step_gives_the_same_numbers_fused_and_unfused(dtype, monkeyp
 def test_inference_keeps_nothing_for_backward_and_works_in_chunks(monkeypatch):
     model = seed001_like_model()
     x = np.random.default_rng(5).random((7, 12, 12, 1)).astype("float32")
-    block = plan(model.layers)[1][1]
+    block = plan(model.layers).spans[1][1]
     expected = model.forward(x, return_outputs=True)[-1]      # one step per layer
     monkeypatch.setattr(chunks, "CHUNK_ENTRIES", 1)           # 7 images: a chunk each
     assert_agree(model.predict(x, verbose=0), expected)

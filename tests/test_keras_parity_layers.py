@@ -26,7 +26,7 @@ from minicnn import regularizers                                  # noqa: E402
 from minicnn.layers import (ELU, Activation, BatchNormalization, Conv2D, Dense, Flatten,  # noqa: E402
                             LeakyReLU, RandomFlip)
 from minicnn.layers import activation_functions as functions     # noqa: E402
-from minicnn.model import layer_steps                            # noqa: E402
+from minicnn.model import plan_for                               # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("each_backend")
 
@@ -110,7 +110,7 @@ def test_dilated_conv2d_matches_keras(padding, dilation):
     ours.params["bias"][...] = RNG.normal(size=4)              # so that the bias takes part
     theirs.set_weights(ours.weights)
     # Both backends run the layer's own NumPy code: the numba kernels have no dilation.
-    assert layer_steps([ours]) == [(1, ours)]
+    assert plan_for([ours]).spans == [(1, ours)]
     assert_same_pass(ours, theirs, x)
 
 

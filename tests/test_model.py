@@ -253,7 +253,7 @@ def test_training_backward_stops_at_the_first_weights_with_the_same_gradients():
                         Dense(3, activation="softmax")], input_shape=(8, 8, 1))
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     x, y = toy_data(5)
-    _, grad, from_logits = model._loss(y, model.forward(x))
+    _, grad, from_logits = model.compute_loss(y, model.forward(x))
     dx = model.backward(grad, from_logits=from_logits)
     assert dx.shape == x.shape
     full = [g.copy() for g in model.gradients]

@@ -77,10 +77,23 @@ def test_scheduler_csv_logger_lambda_and_terminate_on_nan(tmp_path):
     np.testing.assert_allclose(history.history["learning_rate"], [0.1, 0.05, 0.1 / 3])
     rows = (tmp_path / "log.csv").read_text().splitlines()
     assert rows[0].split(",")[:3] == ["epoch", "accuracy", "learning_rate"] and len(rows) == 4
-    stopper = callbacks.TerminateOnNaN()
-    stopper.set_model(model)
-    stopper.on_train_batch_end(0, {"loss": float("nan")})
+
+
+def test_terminate_on_nan_and_a_lambda_callback_see_the_nan_batch_inside_fit():
+    # Inputs of 3e38, near float32's limit: the Dense sums overflow to inf, the softmax of
+    # inf - inf is NaN, so the loss is NaN from the first batch on.
+    model = tiny_model(optimizers.SGD(0.1))
+    before = model.get_weights()
+    x, y = np.full((8, 4), 3e38, dtype=np.float32), np.arange(8) % 3
+    seen = []
+    watcher = callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append((batch, logs["loss"])))
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning, match="diverged"):
+        history = model.fit(x, y, epochs=3, batch_size=2, verbose=0, seed=0,
+                            callbacks=[callbacks.TerminateOnNaN(), watcher])
+    assert len(seen) == 1 and seen[0][0] == 0 and np.isnan(seen[0][1])     # one batch, its loss NaN
     assert model.stop_training
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
+    assert history.history == {} and model.optimizer.iterations == 0
 
 
 def test_mse_and_binary_crossentropy_by_hand():

@@ -107,12 +107,12 @@ LEVELS = [
     ["minicnn.course"],                                                      # what the notebooks share
     ["minicnn.interpret", "minicnn.cam", "minicnn.zoo", "minicnn.keras_bridge"],   # built on trained models
     ["minicnn.model", "minicnn.models", "minicnn.saving", "minicnn.keras_files", "minicnn.keras_weights",
-     "minicnn.keras_config", "minicnn.compiling", "minicnn.training", "minicnn.gradcheck",
+     "minicnn.keras_config", "minicnn.training", "minicnn.gradcheck",
      "minicnn.summary"],                                                     # the model and its files
     ["minicnn.fast"],                                                        # what runs the layers fast
     ["minicnn.losses", "minicnn.metrics", "minicnn.optimizers", "minicnn.schedules", "minicnn.callbacks",
      "minicnn.progbar", "minicnn.datasets", "minicnn.utils"],
-    ["minicnn.layers"],                                                      # the teaching code
+    ["minicnn.layers", "minicnn.plan"],                                      # the teaching code, what runs it
     ["minicnn.regularizers", "minicnn.checks", "minicnn.backend", "minicnn.io", "minicnn._lazy",
      "minicnn._version"],                                                    # knows nothing of models
 ]

@@ -1,4 +1,7 @@
-"""Which fast code runs which layers: one table, one function.
+"""The numba backend's plan: which fast code runs which layers, one table and one function.
+
+``plan(layers)`` returns a ``minicnn.plan.Plan`` (what it is and how the model
+walks it: ``minicnn/plan.py``); the numpy backend's plan runs each layer's own code.
 
 ``TWINS`` pairs each layer class with the fast class that runs it (early
 tinygrad's ``register``). A twin holds its layer, reads the layer's ``params``
@@ -15,6 +18,7 @@ import os
 import weakref
 
 from ..layers import AveragePooling2D, BatchNormalization, Conv2D, Dropout, MaxPooling2D, ReLU
+from ..plan import Plan
 from . import runtime
 from .conv import FastConv2D
 from .dropout import FastDropout
@@ -54,7 +58,7 @@ def fused_block(layers):
 
 
 def plan(layers, per_layer=False):
-    """``[(number of layers, step), ...]``: what runs ``layers``, in order.
+    """The ``Plan`` that runs ``layers``: ``spans`` of ``(number of layers, step)``, in order.
 
     A step is a twin (one layer) or a fused block (several). ``per_layer=True``
     asks for one step per layer, for tools that need every layer's output.
@@ -66,4 +70,4 @@ def plan(layers, per_layer=False):
         count = fusable_length(layers[i:]) if fuse else 0
         steps.append((count, fused_block(layers[i:i + count])) if count else (1, twin(layers[i])))
         i += count or 1
-    return steps
+    return Plan(layers, steps)

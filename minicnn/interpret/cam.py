@@ -63,15 +63,16 @@ def cam_weights(model, layer_index, activations, classes):
 def grad_cam_weights(model, layer_index, activations, classes):
     """Grad-CAM: ``alpha[n, k] = mean_ij dz_c/dA[n, i, j, k]``, z_c the class's logit.
 
-    Call right after a forward pass on the same images: the backward pass reads
-    what it kept. It starts from ``dz/dz_c``, one-hot on each image's class, below
-    the last activation (``from_logits=True``); images do not interact, so one
-    pass gives every image the gradient of its own class score. It overwrites the
-    layers' ``grads`` (which only training reads, after its own backward pass).
+    The layers above run on ``A``, then backward starts from ``dz/dz_c``, one-hot
+    on each image's class, below the last activation (``from_logits=True``) and
+    ends at their input, ``A``; images do not interact, so one pass gives every
+    image the gradient of its own class score. It overwrites the layers' ``grads``
+    (which only training reads, after its own backward pass).
     """
     n_classes = model.layers[-1].output_shape[-1]
     grad_logits = np.eye(n_classes, dtype=activations.dtype)[classes]        # (N, classes)
-    grad_out = model.backward(grad_logits, from_logits=True, down_to=layer_index + 1)
+    model.forward(activations, start=layer_index + 1)
+    grad_out = model.backward(grad_logits, from_logits=True)                 # dz_c/dA: (N, h, w, K)
     return grad_out.mean(axis=(1, 2))                                        # (N, K)
 
 
