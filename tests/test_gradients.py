@@ -42,7 +42,7 @@ from minicnn.gradcheck import gradcheck
 from minicnn.layers import (Activation, AveragePooling2D, Conv2D, Dense, Dropout, Flatten,
                             GlobalAveragePooling2D, MaxPooling2D, ReLU, Softmax, ZeroPadding2D)
 from minicnn.layers.activations import ReLU as ReLUActivation
-from minicnn.layers.shapes import window_geometry
+from minicnn.layers.shapes import sliding_window
 from minicnn.losses import CategoricalCrossentropy, SparseCategoricalCrossentropy
 
 pytestmark = pytest.mark.usefixtures("one_numba_thread", "each_backend")
@@ -118,8 +118,8 @@ def max_pool_tie_gap(layer, x):
     they stay 0 when a weight is nudged, so they cannot switch winners.
     """
     (ph, pw), (sh, sw) = layer.pool_size, layer.strides
-    (oh, top), (ow, left) = (window_geometry(x.shape[1], ph, sh, layer.padding),
-                             window_geometry(x.shape[2], pw, sw, layer.padding))
+    window = sliding_window(x.shape[1:3], layer.pool_size, layer.strides, layer.padding)
+    (oh, ow), ((top, _), (left, _)) = window.output, window.pads
     gap = np.inf
     for i in range(oh):
         r0, r1 = max(i * sh - top, 0), min(i * sh - top + ph, x.shape[1])
@@ -317,6 +317,7 @@ def test_gradcheck_catches_a_wrong_backward(float64):
     assert errors["x"] > 1e-3 and errors["kernel"] < BOUND
 
 
+
 # ---------------------------------------------------------------- every layer, random shapes
 @st.composite
 def images(draw, min_size=1, max_size=6):
@@ -348,7 +349,8 @@ def test_dilated_conv2d_gradients(float64, filters, kernel, dilation, padding, a
     shape, seed = image
     layer = Conv2D(filters, kernel, padding=padding, dilation_rate=dilation, activation=activation,
                    use_bias=use_bias)
-    assume(padding == "same" or all(span <= size for span, size in zip(layer.window(), shape[1:3])))
+    span = sliding_window(shape[1:3], layer.kernel_size, layer.strides, padding, layer.dilation_rate).span
+    assume(padding == "same" or all(s <= size for s, size in zip(span, shape[1:3])))
     x = normal(seed, shape, off_zero=True)
     minicnn.set_random_seed(seed)
     layer.build(shape[1:])

@@ -124,16 +124,11 @@ class FastConv2D:
             array = self.buffers[name] = np.empty(size, dtype=dtype)
         return array[:size].reshape(shape)
 
-    def window_args(self):
-        layer = self.layer
-        (pad_top, _), (pad_left, _) = layer.pads
-        return (*layer.kernel_size, *layer.strides, pad_top, pad_left, *layer.output_shape[:2])
-
     def forward(self, x, training=False):
         layer = self.layer
         n, oh, ow = x.shape[0], *layer.output_shape[:2]
         width = layer.params["kernel"].shape[0] * layer.params["kernel"].shape[1] * x.shape[3]
-        cols = im2col(np.ascontiguousarray(x), *self.window_args(),
+        cols = im2col(np.ascontiguousarray(x), *self.layer.window.kernel_args(),
                       self.buffer("cols", (n * oh * ow, width), x.dtype))
         z = (cols @ layer.params["kernel"].reshape(width, layer.filters)).reshape(n, oh, ow, layer.filters)
         self.cache = (x.shape, cols)          # cols is a buffer: valid until the next batch
@@ -148,7 +143,7 @@ class FastConv2D:
         # A contiguous copy of kernel.T (small) makes this large product about twice as fast.
         kernel_t = np.ascontiguousarray(self.layer.params["kernel"].reshape(-1, self.layer.filters).T)
         dcols = np.matmul(dz, kernel_t, out=self.buffer("dcols", cols.shape, dz.dtype))
-        return col2im(dcols, x_shape, *self.window_args())
+        return col2im(dcols, x_shape, *self.layer.window.kernel_args())
 
     def backward_parameters(self, grad_out):
         """``backward`` without ``dL/dx``, for a first layer, whose input is the data:

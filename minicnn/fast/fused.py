@@ -36,7 +36,6 @@ from ..layers import Conv2D, Dropout, MaxPooling2D, ReLU, ZeroPadding2D
 from .chunks import images_per_chunk, run_in_chunks, work_buffer
 from .conv import col2im_images, im2col_images
 from .fused_kernels import direct_conv_max_pool_relu, max_pool_relu, pool_dropout_relu_backward, relu_dropout_max_pool
-from .pooling import window_args
 from .runtime import park_blas_threads
 
 DIRECT_MAX_WIDTH = 16        # KH*KW*C at most this: convolve directly at inference, no im2col (see fused_kernels.py)
@@ -68,12 +67,12 @@ class FusedConvBlock:
         self.cache = self.input = None
 
     def conv_geometry(self):
-        """(KH, KW, SH, SW, pad_top, pad_left, OH, OW) of the conv on the unpadded input."""
+        """The conv's ``window.kernel_args()`` on the block's input: a ZeroPadding2D in front
+        adds its zeros to the conv's own pads."""
+        kh, kw, sh, sw, top, left, oh, ow = self.conv.window.kernel_args()
         first = self.layers[0]
-        (top, _), (left, _) = first.padding if type(first) is ZeroPadding2D else ((0, 0), (0, 0))
-        (conv_top, _), (conv_left, _) = self.conv.pads
-        return (*self.conv.kernel_size, *self.conv.strides, top + conv_top, left + conv_left,
-                *self.conv.output_shape[:2])
+        (extra_top, _), (extra_left, _) = first.padding if type(first) is ZeroPadding2D else ((0, 0), (0, 0))
+        return kh, kw, sh, sw, top + extra_top, left + extra_left, oh, ow
 
     def chunk_images(self, x):
         """Images per chunk: the largest work array of a chunk (columns or conv output) stays small."""
@@ -101,7 +100,7 @@ class FusedConvBlock:
         out = np.empty((n, *self.pool.output_shape), dtype=x.dtype)
         winners = np.empty(out.shape if keep else (n, 0, 0, 0), dtype=np.int32)
         kh, kw, sh, sw, top, left, oh, ow = self.conv_geometry()
-        pool_args = window_args(self.pool)[:6]
+        pool_args = self.pool.window.kernel_args()[:6]
         width = kh * kw * x.shape[3]
         direct = self.direct and not keep
 

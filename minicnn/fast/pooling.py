@@ -100,12 +100,6 @@ def avg_pool_backward(grad_out, x_shape, ph, pw, sh, sw, pad_top, pad_left):
     return dx
 
 
-def window_args(layer):
-    """The geometry every pooling kernel takes after its input."""
-    (pad_top, _), (pad_left, _) = layer.pads
-    return (*layer.pool_size, *layer.strides, pad_top, pad_left, *layer.output_shape[:2])
-
-
 class FastMaxPooling2D:
     """``MaxPooling2D`` with the kernels above."""
 
@@ -113,7 +107,7 @@ class FastMaxPooling2D:
         self.layer = layer
 
     def forward(self, x, training=False):
-        out, argmax = max_pool(np.ascontiguousarray(x), *window_args(self.layer))
+        out, argmax = max_pool(np.ascontiguousarray(x), *self.layer.window.kernel_args())
         self.cache = (x.shape, argmax)
         return out
 
@@ -130,7 +124,7 @@ class FastAveragePooling2D:
 
     def forward(self, x, training=False):
         self.cache = x.shape
-        return avg_pool(np.ascontiguousarray(x), *window_args(self.layer))
+        return avg_pool(np.ascontiguousarray(x), *self.layer.window.kernel_args())
 
     def backward(self, grad_out):
-        return avg_pool_backward(np.ascontiguousarray(grad_out), self.cache, *window_args(self.layer)[:6])
+        return avg_pool_backward(np.ascontiguousarray(grad_out), self.cache, *self.layer.window.kernel_args()[:6])

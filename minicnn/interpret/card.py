@@ -27,19 +27,17 @@ WINDOW_LAYERS = (Conv2D, MaxPooling2D, AveragePooling2D)
 
 
 def window_of(layer):
-    """``(window (KH, KW), strides (SH, SW))`` of a sliding-window layer, else None (a dilated
-    Conv2D's window is the span of its taps)."""
-    if isinstance(layer, Conv2D):
-        return layer.window(), layer.strides
-    if isinstance(layer, (MaxPooling2D, AveragePooling2D)):
-        return layer.pool_size, layer.strides
+    """``(span (EH, EW), strides (SH, SW))`` of a sliding-window layer's ``window``, else None
+    (a dilated Conv2D's window spans ``(K - 1) * D + 1`` rows and columns)."""
+    if isinstance(layer, WINDOW_LAYERS):
+        return layer.window.span, layer.window.strides
     return None
 
 
 def multiply_adds(layer):
     """Multiply-adds per image: one per kernel weight per output value (Conv2D, Dense), else 0."""
     if isinstance(layer, Conv2D):
-        kh, kw = layer.kernel_size
+        kh, kw = layer.window.kernel
         return int(np.prod(layer.output_shape)) * kh * kw * layer.input_shape[2]
     if isinstance(layer, Dense):
         return layer.input_shape[0] * layer.units

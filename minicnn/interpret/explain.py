@@ -45,6 +45,7 @@ from ..checks import model_input
 from ..io.atomic import write_text
 from ..layers import activation_functions
 from ..layers.activations import Elementwise, Linear, ReLU, Softmax
+from ..layers.shapes import Window
 from ..losses import class_probabilities, head_gives_logits
 from .card import model_card
 from .cam import raw_heatmaps, upsample
@@ -53,11 +54,11 @@ from .targets import conv_layer_indices, gap_head_index
 # The page's registry on the Python side: every layer class of minicnn.layers -> (the type
 # forward.js runs it as, the attributes it reads). A new layer joins here and in LAYERS of
 # explain_page/forward.js; tests/test_explain_layers.py fails while either lacks an entry.
-WINDOW = ("kernel_size", "strides", "dilation_rate", "pads", "padding")
-POOL_WINDOW = ("pool_size", "strides", "pads", "padding")
+# A window layer's geometry is its ``window`` (``minicnn.layers.shapes.Window``: kernel, strides,
+# dilation, input, output, pads, span), computed once when the layer was built.
 PAGE_LAYERS = {
-    "Conv2D": ("Conv2D", WINDOW + ("filters",)),
-    "MaxPooling2D": ("MaxPooling2D", POOL_WINDOW), "AveragePooling2D": ("AveragePooling2D", POOL_WINDOW),
+    "Conv2D": ("Conv2D", ("window", "padding", "filters")),
+    "MaxPooling2D": ("MaxPooling2D", ("window", "padding")), "AveragePooling2D": ("AveragePooling2D", ("window", "padding")),
     "GlobalAveragePooling2D": ("GlobalAveragePooling2D", ()), "GlobalMaxPooling2D": ("GlobalMaxPooling2D", ()),
     "ZeroPadding2D": ("ZeroPadding2D", ("padding",)),
     "Dense": ("Dense", ("units",)),
@@ -93,6 +94,8 @@ def activation_of(layer):
 
 
 def _json_ready(value):
+    if isinstance(value, Window):
+        return value.as_json()
     return value if isinstance(value, (str, float, int, bool)) else np.asarray(value).tolist()
 
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from . import activations
 from .base import Layer, glorot_uniform, regularizer_config, weight_regularizers
-from .shapes import check_image_shape, check_padding_mode, check_positive_ints, check_window_fits, window_padding
+from .shapes import check_image_shape, check_padding_mode, check_positive_ints, check_window_fits, sliding_window
 from .padding import crop_images, pad_images
 
 
@@ -93,35 +93,29 @@ class Conv2D(Layer):
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
 
-    def window(self):
-        """``(EH, EW)``: the rows and columns one window spans, ``(K - 1) * D + 1`` per axis."""
-        return tuple((k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation_rate))
-
-    def geometry(self, input_shape):
-        """``[(OH, (pad_top, pad_bottom)), (OW, (pad_left, pad_right))]`` for one input shape."""
-        return [window_padding(input_shape[axis], self.window()[axis], self.strides[axis], self.padding)
-                for axis in (0, 1)]
+    def window_on(self, input_shape):
+        """The window's geometry on inputs ``(H, W, C)`` (``shapes.Window``): sizes, pads, output."""
+        check_image_shape(self, input_shape)
+        window = sliding_window(input_shape, self.kernel_size, self.strides, self.padding, self.dilation_rate)
+        if self.padding == "valid":
+            check_window_fits(self, input_shape, window.span)
+        return window
 
     def compute_output_shape(self, input_shape):
-        check_image_shape(self, input_shape)
-        if self.padding == "valid":
-            check_window_fits(self, input_shape, self.window())
-        (oh, _), (ow, _) = self.geometry(input_shape)
-        return (oh, ow, self.filters)
+        return (*self.window_on(input_shape).output, self.filters)
 
     def build(self, input_shape):
         super().build(input_shape)
+        self.window = self.window_on(self.input_shape)       # what the passes, kernels and page read
         kh, kw = self.kernel_size
         channels = self.input_shape[2]
         shape = (kh, kw, channels, self.filters)
         self.add_param("kernel", glorot_uniform(shape, kh * kw * channels, kh * kw * self.filters))
         if self.use_bias:
             self.add_param("bias", np.zeros(self.filters, dtype=self.params["kernel"].dtype))
-        (_, pad_rows), (_, pad_cols) = self.geometry(self.input_shape)
-        self.pads = (pad_rows, pad_cols)
 
     def forward(self, x, training=False):
-        x_padded = pad_images(x, self.pads)
+        x_padded = pad_images(x, self.window.pads)
         windows = im2col(x_padded, *self.kernel_size, *self.strides, *self.dilation_rate)
         n, oh, ow = windows.shape[:3]                                    # windows: (N, OH, OW, KH, KW, C)
         cols = windows.reshape(n * oh * ow, -1)                          # one row per output pixel
@@ -145,7 +139,7 @@ class Conv2D(Layer):
             self.grads["bias"] = dz.sum(axis=0)
         dcols = dz @ kernel.reshape(-1, self.filters).T                            # (N*OH*OW, KH*KW*C)
         dwindows = dcols.reshape(n, oh, ow, *self.kernel_size, x_padded_shape[3])
-        return crop_images(col2im(dwindows, x_padded_shape, *self.strides, *self.dilation_rate), self.pads)
+        return crop_images(col2im(dwindows, x_padded_shape, *self.strides, *self.dilation_rate), self.window.pads)
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,

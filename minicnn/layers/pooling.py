@@ -22,7 +22,7 @@ a cell in two overlapping windows gets both shares.
 import numpy as np
 
 from .base import Layer
-from .shapes import check_image_shape, check_padding_mode, check_positive_ints, check_window_fits, window_padding
+from .shapes import check_image_shape, check_padding_mode, check_positive_ints, check_window_fits, sliding_window
 from .conv import col2im, im2col
 from .padding import crop_images, pad_images
 
@@ -37,26 +37,23 @@ class _Pooling2D(Layer):
                                            self.pool_size if strides is None else strides)
         self.padding = check_padding_mode(type(self).__name__, padding)
 
-    def geometry(self, input_shape):
-        """``[(OH, (pad_top, pad_bottom)), (OW, (pad_left, pad_right))]`` for one input shape."""
-        return [window_padding(input_shape[axis], self.pool_size[axis], self.strides[axis], self.padding)
-                for axis in (0, 1)]
-
-    def compute_output_shape(self, input_shape):
+    def window_on(self, input_shape):
+        """The window's geometry on inputs ``(H, W, C)`` (``shapes.Window``): sizes, pads, output."""
         check_image_shape(self, input_shape)
         if self.padding == "valid":
             check_window_fits(self, input_shape, self.pool_size)
-        (oh, _), (ow, _) = self.geometry(input_shape)
-        return (oh, ow, input_shape[2])
+        return sliding_window(input_shape, self.pool_size, self.strides, self.padding)
+
+    def compute_output_shape(self, input_shape):
+        return (*self.window_on(input_shape).output, input_shape[2])
 
     def build(self, input_shape):
         super().build(input_shape)
-        (_, pad_rows), (_, pad_cols) = self.geometry(self.input_shape)
-        self.pads = (pad_rows, pad_cols)
+        self.window = self.window_on(self.input_shape)       # what the passes, kernels and page read
 
     def windows(self, x, fill):
         """``x`` padded with ``fill``, and its pooling windows (N, OH, OW, PH*PW, C)."""
-        x_padded = pad_images(x, self.pads, value=fill)
+        x_padded = pad_images(x, self.window.pads, value=fill)
         windows = im2col(x_padded, *self.pool_size, *self.strides)
         n, oh, ow, ph, pw, c = windows.shape
         return x_padded.shape, windows.reshape(n, oh, ow, ph * pw, c)
@@ -65,7 +62,7 @@ class _Pooling2D(Layer):
         """Gradient per window cell (N, OH, OW, PH*PW, C) -> gradient of the input (N, H, W, C)."""
         n, oh, ow, _, c = dwindows.shape
         dwindows = dwindows.reshape(n, oh, ow, *self.pool_size, c)
-        return crop_images(col2im(dwindows, x_padded_shape, *self.strides), self.pads)
+        return crop_images(col2im(dwindows, x_padded_shape, *self.strides), self.window.pads)
 
     def get_config(self):
         return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides,

@@ -1,13 +1,14 @@
-"""What the layers share besides the protocol: argument checks and output-size arithmetic.
+"""What the layers share besides the protocol: argument checks and a sliding window's geometry.
 
-Along one axis, a window of size ``window`` moved by ``stride`` over ``size`` cells gives::
+Along one axis, a window spanning ``span`` cells moved by ``stride`` over ``size`` cells gives::
 
-    "valid":  out = (size - window) // stride + 1        windows that fit entirely
+    "valid":  out = (size - span) // stride + 1          windows that fit entirely
     "same":   out = ceil(size / stride)                  zeros added so the last window fits
 
 Errors quote what was received and say what to do, as Keras's do.
 """
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 
@@ -48,29 +49,67 @@ def check_padding_mode(layer_name, padding):
     return padding
 
 
-def window_geometry(size, window, stride, padding):
-    """Output length and padding before the first window along one axis.
+class Window(NamedTuple):
+    """Where a sliding-window layer (Conv2D, MaxPooling2D, AveragePooling2D) reads its input.
 
-    ``"valid"``: ``out = (size - window) // stride + 1``, no padding.
+    Made once, by :func:`sliding_window` when the layer is built (``layer.window``), and
+    read by the layer, the fast kernels, the model card and the explain page. Each
+    field is a pair, (rows, columns)::
+
+        kernel    (KH, KW)   taps of one window (pool_size for a pool)
+        strides   (SH, SW)   rows and columns between two windows
+        dilation  (DH, DW)   rows and columns between two taps (1 but for a dilated Conv2D)
+        input     (H, W)
+        output    (OH, OW)
+        pads      ((top, bottom), (left, right))   zeros around the input ("same")
+
+    Output pixel (i, j) reads input pixels ``(i*SH - top + a*DH, j*SW - left + b*DW)``
+    for taps ``a < KH, b < KW``.
+    """
+    kernel: tuple
+    strides: tuple
+    dilation: tuple
+    input: tuple
+    output: tuple
+    pads: tuple
+
+    @property
+    def span(self):
+        """``(EH, EW)``: the rows and columns one window covers, ``(K - 1) * D + 1``."""
+        return tuple((k - 1) * d + 1 for k, d in zip(self.kernel, self.dilation))
+
+    def kernel_args(self):
+        """``(KH, KW, SH, SW, top, left, OH, OW)``: what the fast kernels take after their input."""
+        (top, _), (left, _) = self.pads
+        return (*self.kernel, *self.strides, top, left, *self.output)
+
+    def as_json(self):
+        """The fields and the span as lists: what the explain page reads."""
+        fields = {**self._asdict(), "span": self.span}
+        return {name: [list(p) if isinstance(p, tuple) else p for p in value] for name, value in fields.items()}
+
+
+def sliding_window(input_shape, kernel, strides, padding, dilation=(1, 1)):
+    """The :class:`Window` of a layer with these arguments on inputs ``(H, W, ...)``.
+
+    ``"valid"``: ``out = (size - span) // stride + 1``, no padding.
     ``"same"``:  ``out = ceil(size / stride)``; the padding needed to fit the last
-    window, ``max((out - 1) * stride + window - size, 0)``, is split with the
-    smaller half first (TensorFlow's convention, so weights match Keras).
+    window, ``max((out - 1) * stride + span - size, 0)``, is split with the smaller
+    half first (TensorFlow's convention, so weights match Keras). Rows that no
+    window reaches are never read, so no padding is added for them.
     """
-    if padding == "valid":
-        return (size - window) // stride + 1, 0
-    out = -(-size // stride)
-    total = max((out - 1) * stride + window - size, 0)
-    return out, total // 2
-
-
-def window_padding(size, window, stride, padding):
-    """``(out, (before, after))`` along one axis: ``window_geometry`` plus the padding after.
-
-    The padding after is what the last window needs beyond the image (never
-    negative: rows that no window reaches are simply never read).
-    """
-    out, before = window_geometry(size, window, stride, padding)
-    return out, (before, max((out - 1) * stride + window - size - before, 0))
+    span = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
+    output, pads = [], []
+    for size, window, stride in zip(input_shape[:2], span, strides):
+        if padding == "valid":
+            out, before, total = (size - window) // stride + 1, 0, 0
+        else:
+            out = -(-size // stride)
+            total = max((out - 1) * stride + window - size, 0)
+            before = total // 2
+        output.append(out)
+        pads.append((before, total - before))
+    return Window(tuple(kernel), tuple(strides), tuple(dilation), tuple(input_shape[:2]), tuple(output), tuple(pads))
 
 
 def check_image_shape(layer, input_shape):

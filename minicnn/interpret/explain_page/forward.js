@@ -70,16 +70,16 @@ function activationText(layer) {
 // Output (i, j) of a window layer reads input rows i*SH - pad_top ... + (KH - 1)*DH (likewise columns);
 // DH, the dilation, is 1 except for a dilated Conv2D, whose taps are DH rows apart.
 function windowStart(layer, i, j) {
-  const s = layer.strides, p = layer.pads;
+  const s = layer.window.strides, p = layer.window.pads;
   return [i * s[0] - p[0][0], j * s[1] - p[1][0]];
 }
-const dilation = (layer) => layer.dilation_rate || [1, 1];
-const windowSize = (layer) => layer.kernel_size || layer.pool_size;
+const dilation = (layer) => layer.window.dilation;
+const windowSize = (layer) => layer.window && layer.window.kernel;   // undefined for other layers
 
 // Conv2D, one output value: z = sum over (a, b, c) of x[r + a, q + b, c] * kernel[a, b, c, f], + bias[f].
 // Returns every product, so the "how" view can show them.
 function convTerms(layer, x, i, j, f) {
-  const [KH, KW] = layer.kernel_size, [H, W, C] = x.shape, F = layer.output_shape[2];
+  const [KH, KW] = layer.window.kernel, [H, W, C] = x.shape, F = layer.output_shape[2];
   const kernel = layer.params.kernel.values, [r, q] = windowStart(layer, i, j), [DH, DW] = dilation(layer), terms = [];
   for (let a = 0; a < KH; a++) for (let b = 0; b < KW; b++) for (let c = 0; c < C; c++) {
     const row = r + a * DH, col = q + b * DW, inside = row >= 0 && row < H && col >= 0 && col < W;
@@ -89,7 +89,7 @@ function convTerms(layer, x, i, j, f) {
   return terms;
 }
 function conv(layer, x) {
-  const [OH, OW, F] = layer.output_shape, [KH, KW] = layer.kernel_size, [H, W, C] = x.shape;
+  const [OH, OW, F] = layer.output_shape, [KH, KW] = layer.window.kernel, [H, W, C] = x.shape;
   const kernel = layer.params.kernel.values, bias = layer.params.bias ? layer.params.bias.values : null;
   const [DH, DW] = dilation(layer), z = new Float64Array(OH * OW * F);
   for (let i = 0; i < OH; i++) for (let j = 0; j < OW; j++) {
@@ -108,7 +108,7 @@ function conv(layer, x) {
 }
 // Pooling, one output value: the window's cells that lie inside the input ("same" padding adds none).
 function poolCells(layer, x, i, j, c) {
-  const [PH, PW] = layer.pool_size, [H, W, C] = x.shape, [r, q] = windowStart(layer, i, j), cells = [];
+  const [PH, PW] = layer.window.kernel, [H, W, C] = x.shape, [r, q] = windowStart(layer, i, j), cells = [];
   for (let a = 0; a < PH; a++) for (let b = 0; b < PW; b++) {
     const row = r + a, col = q + b;
     if (row >= 0 && row < H && col >= 0 && col < W) cells.push({a, b, row, col, v: x.data[(row * W + col) * C + c]});
@@ -189,12 +189,12 @@ const same = (layer, x) => ({shape: layer.output_shape, data: x.data});       //
 // Every layer type the page runs: its forward pass and what it does, in a sentence or two.
 // PAGE_LAYERS in explain.py maps each layer class of minicnn.layers to one of these.
 const LAYERS = {
-  Conv2D: {run: conv, text: (l) => `Each output value is the sum of a ${l.kernel_size.join("×")} window of every input channel ` +
+  Conv2D: {run: conv, text: (l) => `Each output value is the sum of a ${l.window.kernel.join("×")} window of every input channel ` +
     `multiplied by one filter's weights (its kernel), plus a bias, then ${l.activation || "no activation"}. ` +
     `Each of the ${l.output_shape[2]} filters slides over the input and makes one output channel.`},
-  MaxPooling2D: {run: pool, text: (l) => `Each output value is the largest value of a ${l.pool_size.join("×")} window of one channel: ` +
+  MaxPooling2D: {run: pool, text: (l) => `Each output value is the largest value of a ${l.window.kernel.join("×")} window of one channel: ` +
     "the map gets smaller and the strongest response of each window survives."},
-  AveragePooling2D: {run: pool, text: (l) => `Each output value is the mean of a ${l.pool_size.join("×")} window of one channel ` +
+  AveragePooling2D: {run: pool, text: (l) => `Each output value is the mean of a ${l.window.kernel.join("×")} window of one channel ` +
     "(of the cells inside the image, with \"same\" padding)."},
   GlobalAveragePooling2D: {run: globalPool, text: () => "Each channel's whole map becomes one number: its mean."},
   GlobalMaxPooling2D: {run: globalPool, text: () => "Each channel's whole map becomes one number: its largest value."},

@@ -241,7 +241,7 @@ function mapView(layer, x, out, body) {
 // The input channel c of a window layer with its padding drawn around it (grey), the window outlined,
 // and lines from the window's corners to the output value's corners, as CNN Explainer draws them.
 function drawFlow(layer, x, i, j, c, outPx, inHolder, outHolder, lines, flow) {
-  const [H, W] = x.shape, [[top, bottom], [left, right]] = layer.pads, PH = H + top + bottom, PW = W + left + right;
+  const [H, W] = x.shape, [[top, bottom], [left, right]] = layer.window.pads, PH = H + top + bottom, PW = W + left + right;
   const px = Math.max(3, Math.min(outPx, Math.floor(240 / Math.max(PH, PW)))), scale = scaleOf(channelValues(x, c));
   const canvas = pixelCanvas(PH, PW, px, (k) => {
     const row = Math.floor(k / PW) - top, col = (k % PW) - left;
@@ -272,7 +272,7 @@ const tap = (name, d) => (d === 1 ? name : `${d}${name}`);       // a dilated ta
 // A small table of numbers; cells of the padding read "pad", not 0, so they do not pass for real zeros.
 const mini = (rows) => el("table", {class: "mini"}, ...rows.map((r) => el("tr", {}, ...r.map((v) => el("td", {text: v, title: v, class: v === "pad" ? "pad" : ""})))));
 function convDetail(layer, x, out, i, j, f) {
-  const terms = convTerms(layer, x, i, j, f), C = x.shape[2], [KH, KW] = layer.kernel_size;
+  const terms = convTerms(layer, x, i, j, f), C = x.shape[2], [KH, KW] = layer.window.kernel;
   const bias = layer.params.bias ? layer.params.bias.values[f] : 0, sum = terms.reduce((s, t) => s + t.p, 0), z = sum + bias;
   const partial = Array.from({length: C}, (_, c) => terms.filter((t) => t.c === c).reduce((s, t) => s + t.p, 0));
   // The input channel shown in full: the user's pick, else the one that adds the most to z.
@@ -286,7 +286,7 @@ function convDetail(layer, x, out, i, j, f) {
     slices.append(chip);
   });
   return [[posHead(i, j, f),
-    el("p", {class: "hint", text: `z = Σ over a < ${KH}, b < ${KW}, c < ${C} of x[${i}·${layer.strides[0]}+${tap("a", dilation(layer)[0])}−${layer.pads[0][0]}, ${j}·${layer.strides[1]}+${tap("b", dilation(layer)[1])}−${layer.pads[1][0]}, c] × kernel[a, b, c, ${f}]  + bias[${f}]`}),
+    el("p", {class: "hint", text: `z = Σ over a < ${KH}, b < ${KW}, c < ${C} of x[${i}·${layer.window.strides[0]}+${tap("a", dilation(layer)[0])}−${layer.window.pads[0][0]}, ${j}·${layer.window.strides[1]}+${tap("b", dilation(layer)[1])}−${layer.window.pads[1][0]}, c] × kernel[a, b, c, ${f}]  + bias[${f}]`}),
     el("h3", {text: `Input channel ${c}: window × kernel slice = products (click another channel below)`}),
     el("div", {class: "row"}, el("div", {}, el("div", {text: "window x"}), mini(grid("x"))), el("div", {}, el("div", {text: `kernel[:, :, ${c}, ${f}]`}), mini(grid("w"))),
       el("div", {}, el("div", {text: "products"}), mini(grid("p")))),
@@ -300,7 +300,7 @@ function convDetail(layer, x, out, i, j, f) {
 function poolDetail(layer, x, out, i, j, c) {
   const cells = poolCells(layer, x, i, j, c), isMax = layer.type === "MaxPooling2D";
   const best = isMax ? maxWinner(cells.map((e) => e.v)) : -1, value = poolValue(layer, cells);
-  const [PH, PW] = layer.pool_size, table = el("table", {class: "mini"});
+  const [PH, PW] = layer.window.kernel, table = el("table", {class: "mini"});
   for (let a = 0; a < PH; a++) {
     const tr = el("tr");
     for (let b = 0; b < PW; b++) {
