@@ -54,8 +54,11 @@ def gradcheck(target, x, y=None, training=False, h=1e-5, seed=0):
         A layer is checked on ``sum(layer(x) * R)`` for a fixed random ``R``; a
         compiled model is checked on its loss for targets ``y``. Both run on the
         current backend (``minicnn.set_backend``): its NumPy code or its fast twin.
-    x : ndarray (N, ...)
-        Input batch; use float64 (``minicnn.set_floatx("float64")`` before building).
+    x : array-like (N, ...)
+        Input batch in float64, with weights built in float64 (``minicnn.set_floatx("float64")``
+        before building). A float32 (or float16) array is refused, not converted: it could
+        not hold the nudged values, and it usually means the model runs in float32 too.
+        Ints and lists become float64.
     training : bool
         Check the training-mode pass; dropout masks are then held fixed.
 
@@ -64,9 +67,12 @@ def gradcheck(target, x, y=None, training=False, h=1e-5, seed=0):
     dict
         ``{"x": error, "<layer>/<param>": error, ...}``.
     """
-    x = np.array(x, dtype=np.float64)
-    if x.dtype != np.float64:
-        raise ValueError("gradcheck needs float64 inputs.")
+    x = np.array(x)
+    if np.issubdtype(x.dtype, np.floating) and x.dtype != np.float64:
+        raise ValueError(f"gradcheck needs float64 inputs: central differences with h={h} need its digits. "
+                         f"Received x of dtype {x.dtype}. Call minicnn.set_floatx('float64') before building, "
+                         f"and pass x.astype('float64').")
+    x = x.astype(np.float64)
     loss, backward, params = (_layer_problem if isinstance(target, Layer) else _model_problem)(
         target, x, y, training, seed)
     analytic = backward()

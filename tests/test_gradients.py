@@ -317,6 +317,12 @@ def test_gradcheck_catches_a_wrong_backward(float64):
     assert errors["x"] > 1e-3 and errors["kernel"] < BOUND
 
 
+def test_gradcheck_refuses_float32_inputs_and_converts_ints(float64):
+    with pytest.raises(ValueError, match=r"float64 inputs.*Received x of dtype float32.*astype\('float64'\)"):
+        gradcheck(Dense(3), normal(0, (4, 5)).astype(np.float32))
+    minicnn.set_random_seed(0)
+    assert max(gradcheck(Dense(3), np.arange(20).reshape(4, 5) % 3 - 1).values()) < BOUND
+
 
 # ---------------------------------------------------------------- every layer, random shapes
 @st.composite
