@@ -22,9 +22,9 @@ from ..regularizers import L2
 def small_cnn(optimizer="adam", extra=(), hidden=64, dropout=0.0, l2=None, batch_norm=False, bn_momentum=0.99,
               loss="sparse_categorical_crossentropy", seed=0, filters=(16, 32)):
     """Conv(16) - pool - Conv(32) - pool - Dense(hidden) - Dense(10, softmax): 56,714 parameters
-    at hidden=64, about a second per 1,000 images. ``seed`` fixes the initial weights (Glorot
-    uniform), so two calls start from the same point. ``filters`` gives one 3x3 conv + 2x2
-    max-pool block per entry (28 -> 13 -> 5 -> 1 pixels across for three blocks).
+    at hidden=64. ``seed`` fixes the initial weights (Glorot uniform), so two calls start
+    from the same point. ``filters`` gives one 3x3 conv + 2x2 max-pool block per entry
+    (28 -> 13 -> 5 -> 1 pixels across for three blocks).
 
     The regularisers of notebook 06, each off by default: ``extra``, layers put in front
     (augmentation); ``dropout``, the rate of a Dropout after the hidden Dense layer;

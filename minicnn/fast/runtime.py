@@ -5,13 +5,13 @@ numpy backend, never at import). Set ``MINICNN_FAST_TUNING=0`` to leave the
 process exactly as it was.
 
 1. numba's threading layer: with the OpenMP layer, idle OpenMP threads keep
-   spinning and steal the cores BLAS needs (a batch took 1.6x to 2x longer on
-   a busy 2-core machine); numba's own "workqueue" layer sleeps instead. A
+   spinning and steal the cores BLAS needs (on a busy 2-core machine batches
+   take much longer); numba's own "workqueue" layer sleeps instead. A
    ``NUMBA_THREADING_LAYER`` set by the user wins.
 2. glibc's allocator: by default a freed 30 MB activation goes back to the
    operating system, and the next batch's array gets fresh pages that numba's
-   threads then fault in one after another (about 13 ms per such array per
-   batch). Keeping freed blocks in the heap makes the next batch reuse pages
+   threads then fault in one after another, every batch. Keeping freed
+   blocks in the heap makes the next batch reuse pages
    already mapped. Only glibc (Linux) has ``mallopt``; elsewhere nothing changes.
 3. OpenBLAS's idle workers, at inference: ``park_blas_threads`` below.
 """
@@ -52,12 +52,12 @@ _blas_thread_shutdowns = None
 def park_blas_threads():
     """Stop OpenBLAS's worker threads now; its next matrix product starts them again.
 
-    After a product, OpenBLAS keeps its workers spinning for about 0.1 s, waiting
+    After a product, OpenBLAS keeps its workers spinning for a while, waiting
     for more work, and on two cores they take a core from the numba kernel that
     comes next. Stopping them (``blas_thread_shutdown_``, which OpenBLAS exports
-    for ``fork``) made ``predict`` on 10,000 images about 25% faster here. Not in
+    for ``fork``) makes ``predict`` faster (the README has the A/B figures). Not in
     training: there the restart, which reallocates OpenBLAS's buffers, costs more
-    than the spinning (10% slower). Does nothing if the process was left untuned
+    than the spinning. Does nothing if the process was left untuned
     (``MINICNN_FAST_TUNING=0``) or no loaded OpenBLAS exports the function.
     Like the rest of a model's pass, it expects no other thread of the process
     to be inside a BLAS call at that moment.
