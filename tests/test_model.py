@@ -421,6 +421,40 @@ def test_early_stopping_restores_the_best_weights_at_the_end_of_training():
     assert weights_equal(model.get_weights(), script.weights[1])
 
 
+# ---------------------------------------------------------------- train_step
+def test_train_step_is_one_batch_of_training_with_keras_meaning():
+    # Its logs are the loss and accuracy of the predictions made before the update, averaged over
+    # the batches since reset_metrics; the weights then move by exactly the optimizer's step.
+    x, y = toy_data(6)
+    model = small_cnn(dropout=False, optimizer=optimizers.SGD(0.5))
+    loss, grads = model.compute_gradients(x, y, training=True)
+    predicted = model.predict(x, verbose=0).argmax(axis=1)
+    before = model.get_weights()
+    model.reset_metrics()
+    logs = model.train_step((x, y))
+    assert logs["loss"] == pytest.approx(loss, rel=1e-6)
+    assert logs["accuracy"] == np.mean(predicted == y)
+    for old, new, grad in zip(before, model.get_weights(), grads):
+        np.testing.assert_allclose(new, old - 0.5 * grad, rtol=1e-5, atol=1e-6)
+    second = model.train_step((x[:2], y[:2]))                 # a running mean, weighted by batch size
+    assert second["loss"] != logs["loss"] and 0 <= second["accuracy"] <= 1
+    with pytest.raises(ValueError, match=r"\(x, y\) or \(x, y, sample_weight\)"):
+        model.train_step(x)
+
+
+def test_fit_calls_train_step_for_every_batch_so_an_override_changes_fit():
+    x, y = toy_data(10)
+    model = small_cnn()
+    batches, original = [], model.train_step
+
+    def counting_step(data):
+        batches.append(len(data[0]))
+        return original(data)
+    model.train_step = counting_step
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0, seed=0)
+    assert batches == [4, 4, 2, 4, 4, 2]
+
+
 # ---------------------------------------------------------------- divergence
 class WeightKeeper(Callback):
     """Keeps the weights after every finished (finite) training step."""
