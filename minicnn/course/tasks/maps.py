@@ -80,7 +80,8 @@ def run_grad_cam(answer, rng):
         expected = np.maximum(raw, 0)
         maps = feature_maps(model, x, 1)
         grad_logits = np.eye(6)[classes]                                 # d(class score)/d(scores), one-hot
-        grads = model.backward(grad_logits, from_logits=True, down_to=2)  # d score / d maps: (N, h, w, K)
+        model.forward(maps, start=2)                                     # the layers above the maps, on them
+        grads = model.backward(grad_logits, from_logits=True)            # d score / d maps: (N, h, w, K)
         label = f"On feature maps {maps.shape}: "
         h, w = maps.shape[1:3]
         got = call(answer, "grad_cam_from_gradients", maps.copy(), grads.copy())
