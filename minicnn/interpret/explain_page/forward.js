@@ -128,7 +128,7 @@ const poolValue = (layer, cells) => (layer.type === "MaxPooling2D" ? cells[maxWi
   : cells.reduce((s, e) => s + e.v, 0) / cells.length);
 // The whole layer: the same rule as poolValue, without making a cell object per value.
 function pool(layer, x) {
-  const [OH, OW, C] = layer.output_shape, [PH, PW] = layer.pool_size, [H, W] = x.shape, isMax = layer.type === "MaxPooling2D";
+  const [OH, OW, C] = layer.output_shape, [PH, PW] = layer.window.kernel, [H, W] = x.shape, isMax = layer.type === "MaxPooling2D";
   const out = new Float64Array(OH * OW * C);
   for (let i = 0; i < OH; i++) for (let j = 0; j < OW; j++) {
     const [r, q] = windowStart(layer, i, j), o = (i * OW + j) * C;
