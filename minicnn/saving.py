@@ -121,9 +121,14 @@ def save_model(model, path):
         raise IsADirectoryError(f"save_model: {path!r} is a folder. Give a file name, "
                                 f"e.g. {os.path.join(path, 'model' + EXTENSION)!r}.")
     meta, arrays = describe(model)
+    return write_archive(path, META_MEMBER, meta, arrays)
+
+
+def write_archive(path, meta_member, meta, arrays):
+    """The zip at ``path`` (atomically, parent folders made): ``meta`` as JSON, then each array as .npy."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with replacing(path) as temp, zipfile.ZipFile(temp, "w", zipfile.ZIP_STORED) as archive:
-        write_member(archive, META_MEMBER, json.dumps(meta, indent=1).encode("utf-8"))
+        write_member(archive, meta_member, json.dumps(meta, indent=1).encode("utf-8"))
         for member, array in arrays.items():
             write_array(archive, member, array)
     return path
@@ -421,12 +426,7 @@ def save_weights(model, path):
         entries.append({"member": member, "layer": layer, "name": name, **layout(array)})
         arrays[member] = array
     meta = {"format": WEIGHTS_FORMAT_NAME, "format_version": 1, "weights": entries}
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with replacing(path) as temp, zipfile.ZipFile(temp, "w", zipfile.ZIP_STORED) as archive:
-        write_member(archive, WEIGHTS_META_MEMBER, json.dumps(meta, indent=1).encode("utf-8"))
-        for member, array in arrays.items():
-            write_array(archive, member, array)
-    return path
+    return write_archive(path, WEIGHTS_META_MEMBER, meta, arrays)
 
 
 def load_weights(model, path):
