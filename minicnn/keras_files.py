@@ -47,7 +47,7 @@ from .keras_config import (compile_from_keras, distinct_names, keras_compile_con
                            sequential_from_keras)
 from .keras_weights import read_legacy_weights, read_weights, write_legacy_weights, write_weights
 from .metrics import METRICS
-from .saving import _building_in
+from .saving import building_in
 
 KERAS_VERSION = "3.15.1"           # the Keras release whose formats these are
 CONFIG_MEMBER, METADATA_MEMBER, WEIGHTS_MEMBER = "config.json", "metadata.json", "model.weights.h5"
@@ -208,7 +208,7 @@ def build_model(config, compile_config, path, model_class):
     a ModelFileError quoting the layer and option when minicnn cannot build it exactly."""
     try:
         dtype, arguments = sequential_from_keras(config, str(path), model_class)
-        with _building_in(dtype, path):
+        with building_in(dtype, path):
             model = model_class(**arguments)
     except ModelFileError:
         raise

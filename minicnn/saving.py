@@ -288,14 +288,14 @@ class WeightBudget:
     def uniform(self, low, high, size):
         self.values -= int(np.prod(size, dtype=np.float64))
         if self.values < 0:
-            raise ModelFileError(f"{self.path}: the architecture in model.json needs more weights than the "
+            raise ModelFileError(f"{self.path}: the architecture it describes needs more weights than the "
                                  f"file holds (a weight of shape {tuple(size)} among them); the file is not "
                                  f"trusted and nothing was built.")
         return np.random.default_rng(0).uniform(low, high, size=size)
 
 
 @contextlib.contextmanager
-def _building_in(dtype, path):
+def building_in(dtype, path):
     """Build layers in ``dtype`` without touching the caller's float type or weight-init stream,
     drawing at most as many initial weights as the file at ``path`` could hold.
 
@@ -318,7 +318,7 @@ def _rebuild(meta, path, model_class):
     dtype = meta.get("dtype")
     if dtype not in DTYPES:
         raise ModelFileError(f"{path}: dtype must be one of {DTYPES}. Received {dtype!r}.")
-    with explained(path, "model.json holds an architecture minicnn cannot build"), _building_in(dtype, path):
+    with explained(path, "model.json holds an architecture minicnn cannot build"), building_in(dtype, path):
         model = model_class.from_config(meta["architecture"])
     if not model.built:
         raise ModelFileError(f"{path}: the architecture has no input_shape, so it has no weights.")
