@@ -117,6 +117,32 @@ def test_executed_copy_has_the_source_code(path):
     assert read(copy).metadata["minicnn"]["mode"] in ("full", "fast")
 
 
+def test_text_refreshes_only_the_markdown_and_is_refused_when_the_code_changed(tmp_path):
+    import nbformat.v4 as nbf
+    ran = nbf.new_notebook(cells=[nbf.new_markdown_cell("old words"), nbf.new_code_cell("print(1)"),
+                                  nbf.new_markdown_cell("gone")], metadata={"minicnn": {"mode": "full"}})
+    ran.cells[1].outputs = [nbf.new_output("stream", name="stdout", text="1\n")]
+    copy, source = tmp_path / "executed.ipynb", tmp_path / "nb.ipynb"
+    nbformat.write(ran, copy)
+    edited = nbf.new_notebook(cells=[nbf.new_markdown_cell("new words"), nbf.new_markdown_cell("added"),
+                                     nbf.new_code_cell("print(1)")])
+    nbformat.write(edited, source)
+    build_pages.refresh_text(source, copy)
+    refreshed = read(copy)
+    assert [cell.source for cell in refreshed.cells] == ["new words", "added", "print(1)"]
+    assert refreshed.cells[2].outputs[0].text == "1\n" and refreshed.metadata["minicnn"]["mode"] == "full"
+    edited.cells[2].source = "print(2)"
+    nbformat.write(edited, source)
+    with pytest.raises(ValueError, match="code cell 0 .* differs.*build_pages nb"):
+        build_pages.refresh_text(source, copy)
+    assert read(copy).cells[2].source == "print(1)", "a refused refresh leaves the copy alone"
+    edited.cells.append(nbf.new_code_cell("print(1)"))
+    edited.cells[2].source = "print(1)"
+    nbformat.write(edited, source)
+    with pytest.raises(ValueError, match="the copy has 1 code cells, the source 2"):
+        build_pages.refresh_text(source, copy)
+
+
 # A number a run produced, quoted in the markdown, is written <!--#-->89.36% (the comment does not render).
 MARKED = re.compile(r"<!--#-->([-+]?\d[\d,]*(?:\.\d+)?%?)")
 
@@ -143,7 +169,8 @@ def test_every_marked_number_equals_the_output_beside_it(path):
     for text in marked:
         assert text.count("<!--#-->") == len(MARKED.findall(text)), f"a marker not followed by a number: {text[:80]}"
         places = [i for i, cell in enumerate(copy.cells) if cell.cell_type == "markdown" and cell.source == text]
-        assert places, f"{path.name}: the executed copy lacks this paragraph (rebuild it): {text[:80]}"
+        assert places, (f"{path.name}: the executed copy lacks this paragraph (python -m minicnn.runs.build_pages "
+                        f"--text {path.stem} copies the markdown if the code is unchanged): {text[:80]}")
         beside = outputs_beside(copy.cells, places[0])
         for number in MARKED.findall(text):
             assert re.search(rf"(?<![\d.]){re.escape(number)}(?!\d)", beside), (

@@ -2,6 +2,7 @@
 
     python -m minicnn.runs.build_pages                      # every notebook in tutorials/
     python -m minicnn.runs.build_pages 02_first_cnn         # just these
+    python -m minicnn.runs.build_pages --text 02_first_cnn  # only the markdown, from the source, no run
 
 Each notebook runs in a real Jupyter kernel (``nbclient``), from a temporary folder,
 so nothing depends on where it is stored, and its executed copy is written to
@@ -13,10 +14,14 @@ collects the times. The CI test ``tests/test_tutorials.py`` executes every noteb
 twice with :func:`execute` (FAST): as the learner gets it (only the task cells: the
 checks say "not implemented yet") and with the solutions swapped in; and it checks
 that each copy's code cells are its source's, solutions swapped in.
+
+``--text`` copies a source's edited markdown into its executed copy without running
+anything (:func:`refresh_text`): the outputs stay those of the last run, so it is
+refused unless the copy's code cells are exactly the source's.
 """
+import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -66,6 +71,36 @@ def code_sources(notebook):
     return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
 
 
+def save(notebook, path):
+    """Write ``notebook`` to ``path`` atomically, ending in a newline as Jupyter writes it."""
+    write_text(path, nbformat.writes(notebook) + "\n")
+
+
+def refresh_text(source_path, copy_path):
+    """Copy the markdown of the notebook at ``source_path`` into its executed copy at ``copy_path``, running nothing.
+
+    The copy keeps its code cells with their outputs and its metadata (mode, time); every other cell
+    is the source's, so markdown cells may be edited, added or removed. Refused with ValueError
+    unless the code cells are the source's (solutions swapped in): new code needs a new run.
+    """
+    rerun = f"python -m minicnn.runs.build_pages {Path(source_path).stem}"
+    if not Path(copy_path).is_file():
+        raise FileNotFoundError(f"{copy_path}: no executed copy to refresh; make one: {rerun}")
+    source = with_solutions(nbformat.read(source_path, as_version=4))
+    executed = nbformat.read(copy_path, as_version=4)
+    old, new = code_sources(executed), code_sources(source)
+    if old != new:
+        differ = [i for i, (ran, wanted) in enumerate(zip(old, new)) if ran != wanted]
+        where = (f"code cell {differ[0]} (counting code cells from 0) differs" if differ
+                 else f"the copy has {len(old)} code cells, the source {len(new)}")
+        raise ValueError(f"{Path(copy_path).name}: its code is not the source's ({where}), so its outputs are "
+                         f"not what the source prints; the markdown alone cannot be refreshed. Run it: {rerun}")
+    ran = iter(cell for cell in executed.cells if cell.cell_type == "code")
+    executed.cells = [next(ran) if cell.cell_type == "code" else cell for cell in source.cells]
+    save(executed, copy_path)
+    return executed
+
+
 def build(names=None, fast=None):
     """Execute the notebooks called ``names`` (all when None) into ``tutorials/executed/``."""
     fast = os.environ.get("MINICNN_FAST") == "1" if fast is None else fast
@@ -79,7 +114,7 @@ def build(names=None, fast=None):
         notebook, seconds = execute(path, fast)
         mode = "fast" if fast else "full"
         notebook.metadata["minicnn"] = {"mode": mode, "seconds": round(seconds, 1), "version": __version__}
-        write_text(out / path.name, nbformat.writes(notebook))
+        save(notebook, out / path.name)
         # Read afresh: another build may have written its notebooks' times meanwhile.
         times = json.loads(times_file.read_text()) if times_file.is_file() else {}
         times[path.stem] = {"mode": mode, "seconds": round(seconds, 1)}
@@ -87,5 +122,27 @@ def build(names=None, fast=None):
         print(f"{seconds:.0f} s ({mode})", flush=True)
 
 
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m minicnn.runs.build_pages",
+                                     description="Execute the course notebooks into tutorials/executed/.")
+    parser.add_argument("names", nargs="*", metavar="NAME", help="notebooks, e.g. 02_first_cnn (all when none)")
+    parser.add_argument("--text", action="store_true", help="only copy each source's markdown into its "
+                        "executed copy, running nothing (refused when the code cells differ)")
+    args = parser.parse_args(argv)
+    if not args.text:
+        build(args.names)
+        return
+    if not args.names:
+        parser.error("--text needs the notebooks' names")
+    folder = find_notebooks()
+    for name in args.names:
+        stem = Path(name).stem
+        try:
+            refresh_text(folder / f"{stem}.ipynb", folder / "executed" / f"{stem}.ipynb")
+        except (ValueError, FileNotFoundError) as error:
+            parser.exit(1, f"{error}\n")
+        print(f"{stem}: markdown copied into executed/{stem}.ipynb")
+
+
 if __name__ == "__main__":
-    build(sys.argv[1:])
+    main()
