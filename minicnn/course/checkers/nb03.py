@@ -9,15 +9,15 @@ def check_1(answer):
 
 
 def check_2(answer):
-    """Output sizes of padding='same' with stride 2 on a 28- and a 7-pixel input."""
-    return check(2, answer, lambda a: tuple(a) == (14, 4),
+    """Output sizes of padding='same' with stride 3 on a 28- and a 9-pixel input."""
+    return check(2, answer, lambda a: tuple(a) == (10, 3),
                  "'same' pads so that every input position where a window starts, one every S pixels, gives an "
-                 "output. Count those starting positions on 28 and on 7 pixels (the last window may overhang).")
+                 "output. Count those starting positions on 28 and on 9 pixels (the last window may overhang).")
 
 
 def check_3(answer):
-    """Receptive field of Conv 3x3 -> MaxPool 2x2 (stride 2) -> Conv 3x3."""
-    return check(3, answer, lambda a: a == 8,
+    """Receptive field of Conv 5x5 -> MaxPool 2x2 (stride 2) -> Conv 5x5."""
+    return check(3, answer, lambda a: a == 14,
                  "Each layer adds (K - 1) times the jump of its input, and the pooling doubles the jump.")
 
 
