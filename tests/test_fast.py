@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import minicnn
 from minicnn.fast import plan, twin
-from minicnn.fast.conv import col2im, col2im_images, im2col, im2col_images
+from minicnn.fast.conv import FEW_CHANNELS, col2im, col2im_images, im2col, im2col_images
 from minicnn.fast.dropout import dropout, dropout_backward, uniform
 from minicnn.fast.elementwise import ROWS_PER_BLOCK, bias_relu, column_sums, relu
 from minicnn.fast.pooling import max_pool
@@ -128,6 +128,18 @@ def test_fast_im2col_and_col2im_by_hand():
     np.testing.assert_array_equal(col2im_images(np.ones((4, 4)), 2, 2, 1, 1, 0, 0, 2, 2, np.full(x.shape, np.nan)),
                                   counts)
 
+
+@SETTINGS
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.integers(0, 2),
+       st.integers(0, 2), st.sampled_from([1, FEW_CHANNELS - 1, FEW_CHANNELS]), SEEDS)
+def test_fast_im2col_with_few_and_many_channels_agrees_with_numpy(kh, kw, sh, sw, top, left, channels, seed):
+    # Few channels take the kernel that copies each window row as one run; many, the plain one.
+    x = np.random.default_rng(seed).normal(size=(2, 6, 7, channels))
+    oh, ow = (6 + 2 * top - kh) // sh + 1, (7 + 2 * left - kw) // sw + 1
+    windows = numpy_conv.im2col(pad_images(x, ((top, top), (left, left))), kh, kw, sh, sw)
+    cols = np.full((2 * oh * ow, kh * kw * channels), np.nan)
+    np.testing.assert_array_equal(im2col_images(x, kh, kw, sh, sw, top, left, oh, ow, cols),
+                                  windows.reshape(cols.shape))
 
 @SETTINGS
 @given(DTYPES, st.lists(st.integers(1, 5), min_size=1, max_size=4), SEEDS)

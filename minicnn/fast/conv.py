@@ -11,10 +11,47 @@ from .elementwise import FastActivation, column_sums
 SMALL_KERNEL_ENTRIES = 4096   # below this, sum the kernel gradient image by image (see kernel_gradient)
 
 
+FEW_CHANNELS = 8              # below this, im2col copies each window row as one run (see _im2col_rows)
+
+
+@njit(cache=True)
+def _im2col_rows(x, kh, kw, sh, sw, pad_top, pad_left, patches):
+    """``_im2col_image`` for an image with few channels (the first layer's 1 or 3).
+
+    A window row inside the image is KW*C numbers next to each other in x, so
+    it is copied as one run; the loop over 3 channels alone is too short to
+    run fast. (With many channels that loop is long, and the plain version wins.)
+    """
+    h, w, c = x.shape
+    oh, ow = patches.shape[0], patches.shape[1]
+    span = kw * c
+    rows = x.reshape(h, w * c)
+    runs = patches.reshape(oh, ow, kh, span)
+    for i in range(oh):
+        for a in range(kh):
+            row = i * sh + a - pad_top
+            if row < 0 or row >= h:
+                runs[i, :, a, :] = 0
+                continue
+            for j in range(ow):
+                col = j * sw - pad_left
+                if col >= 0 and col + kw <= w:
+                    for t in range(span):
+                        runs[i, j, a, t] = rows[row, col * c + t]
+                else:
+                    for b in range(kw):
+                        inside = 0 <= col + b < w
+                        for ch in range(c):
+                            runs[i, j, a, b * c + ch] = rows[row, (col + b) * c + ch] if inside else 0
+
+
 @njit(cache=True)
 def _im2col_image(x, kh, kw, sh, sw, pad_top, pad_left, patches):
     """One image x (H, W, C) -> its windows patches (OH, OW, KH, KW, C), zeros over the border."""
     h, w, c = x.shape
+    if c < FEW_CHANNELS:
+        _im2col_rows(x, kh, kw, sh, sw, pad_top, pad_left, patches)
+        return
     oh, ow = patches.shape[0], patches.shape[1]
     for i in range(oh):
         for j in range(ow):
