@@ -10,7 +10,9 @@ data: 1,024 synthetic colour images (S, S, 3), uniform in [0, 1), with random
 labels, the same in every process. Each run: a warm-up fit on 128 images (so
 no compiling or graph tracing is timed), then one timed epoch of the 1,024.
 Peak memory is the process's maximum resident set size (``ru_maxrss``) at the
-end, so each library runs in a fresh process of its own.
+end, so each library runs in a fresh process of its own. The epoch's CPU
+seconds (all threads of the process) are recorded beside its wall time: on a
+shared machine they tell the work done from the waiting for a core.
 
 At every image size the libraries take turns, ``--rounds`` times over, each
 in a new process with BLAS as users run it (without this machine's
@@ -80,10 +82,10 @@ def worker(library, size):
         model = keras_network(size)
         fit_args = {"verbose": 0}
     model.fit(x[:WARMUP_IMAGES], labels[:WARMUP_IMAGES], batch_size=BATCH_SIZE, epochs=1, **fit_args)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     history = model.fit(x, labels, batch_size=BATCH_SIZE, epochs=1, **fit_args)
-    seconds = time.perf_counter() - start
-    print(json.dumps({"epoch_seconds": seconds, "final_loss": float(history.history["loss"][-1]),
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+    print(json.dumps({"epoch_seconds": seconds, "epoch_cpu_seconds": cpu_seconds, "final_loss": float(history.history["loss"][-1]),
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       "blas": blas_kernels()}))
 
@@ -108,14 +110,15 @@ def summary(runs):
     if not runs:
         return None
     return {"epoch_seconds": float(np.median([r["epoch_seconds"] for r in runs])),
+            "epoch_cpu_seconds": float(np.median([r["epoch_cpu_seconds"] for r in runs])),
             "peak_rss_mb": float(np.median([r["peak_rss_mb"] for r in runs])),
             "epoch_seconds_per_round": [r["epoch_seconds"] for r in runs],
             "peak_rss_mb_per_round": [r["peak_rss_mb"] for r in runs], "blas": runs[0]["blas"]}
 
 
 def table(results):
-    lines = [f"{'size':>6}  {'library':<9}{'epoch s':>9}{'peak MB':>9}{'time ÷ Keras':>14}{'memory ÷ Keras':>16}"
-             "  epoch s per round"]
+    lines = [f"{'size':>6}  {'library':<9}{'epoch s':>9}{'CPU s':>8}{'peak MB':>9}{'time ÷ Keras':>14}"
+             f"{'memory ÷ Keras':>16}  epoch s per round"]
     for size, by_library in results.items():
         keras = by_library.get("keras")
         for name, r in by_library.items():
@@ -125,7 +128,8 @@ def table(results):
             ratios = (f"{r['epoch_seconds'] / keras['epoch_seconds']:>14.2f}"
                       f"{r['peak_rss_mb'] / keras['peak_rss_mb']:>16.2f}") if keras else f"{'':>30}"
             rounds = " ".join(f"{t:.2f}" for t in r["epoch_seconds_per_round"])
-            lines.append(f"{size:>6}  {name:<9}{r['epoch_seconds']:>9.2f}{r['peak_rss_mb']:>9.0f}{ratios}  {rounds}")
+            lines.append(f"{size:>6}  {name:<9}{r['epoch_seconds']:>9.2f}{r['epoch_cpu_seconds']:>8.2f}"
+                         f"{r['peak_rss_mb']:>9.0f}{ratios}  {rounds}")
     blas = {r["blas"] for by_library in results.values() for r in by_library.values() if r}
     lines.append("BLAS: " + "; ".join(sorted(blas)))
     return "\n".join(lines)
