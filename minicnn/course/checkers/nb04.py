@@ -4,13 +4,13 @@ import numpy as np
 from . import check, close
 
 # Exercise 2: a ReLU's input and the gradient arriving from above.
-RELU_X = np.array([-2.0, 0.5, 3.0, -0.1])
-RELU_GRAD = np.array([1.0, 2.0, 3.0, 4.0])
+RELU_X = np.array([1.5, -0.5, 0.0, 2.0])
+RELU_GRAD = np.array([4.0, 3.0, 2.0, -1.0])
 # Exercise 4: a Dense layer's input x: (N, D) = (2, 3) and grad_out: (N, F) = (2, 2).
-DENSE_X = np.array([[1.0, 0.0, 2.0],
-                    [0.0, 1.0, -1.0]])
-DENSE_GRAD = np.array([[1.0, 2.0],
-                       [3.0, -1.0]])
+DENSE_X = np.array([[2.0, -1.0, 0.0],
+                    [1.0, 3.0, 1.0]])
+DENSE_GRAD = np.array([[0.0, 1.0],
+                       [2.0, -2.0]])
 
 
 def check_1(answer):
@@ -38,6 +38,6 @@ def check_4(answer):
 
 
 def check_5(answer):
-    """minicnn's max-pool backward for the window [[3, 3], [1, 0]] with upstream gradient 1."""
-    return check(5, answer, lambda a: close(a, [[1, 0], [0, 0]]),
+    """minicnn's max-pool backward for the window [[0, 2], [2, 1]] with upstream gradient 1."""
+    return check(5, answer, lambda a: close(a, [[0, 1], [0, 0]]),
                  "With a tie, one cell is the winner (the first in row-major order) and gets all of it.")
