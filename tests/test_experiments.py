@@ -39,3 +39,25 @@ def test_the_shipped_results_hold_every_setting_with_three_seeds():
     assert list(results["runs"]) == list(experiments.SETTINGS)
     assert all(sorted(run["seed"] for run in runs) == [0, 1, 2] for runs in results["runs"].values())
     assert results["config"]["n_train"] + results["config"]["n_validation"] <= 60000
+
+
+def bn_cnn_record(decay, seed, val, test):
+    return {"decay_rate": decay, "seed": seed, "val_accuracy": val, "test_accuracy": test}
+
+
+def test_bn_cnn_recipe_is_chosen_on_the_mean_validation_accuracy_and_never_on_the_test_set():
+    records = [
+        # decay 0.9: seed 0 is best at epoch 3, but the mean over both seeds is best at epoch 2
+        bn_cnn_record(0.9, 0, [0.80, 0.90, 0.93, 0.91], [0.79, 0.88, 0.99, 0.99]),
+        bn_cnn_record(0.9, 1, [0.82, 0.92, 0.88], [0.80, 0.89, 0.99]),      # stopped after 3 epochs
+        # decay 0.8: the best test figures, a lower validation mean
+        bn_cnn_record(0.8, 0, [0.85, 0.89], [0.99, 0.99]),
+        bn_cnn_record(0.8, 1, [0.86, 0.89], [0.99, 0.99]),
+    ]
+    chosen = experiments.choose_bn_cnn_recipe(records)
+    assert (chosen["decay_rate"], chosen["epochs"], chosen["seeds"]) == (0.9, 2, [0, 1])
+    assert chosen["val_mean"] == pytest.approx(0.91) and chosen["test_mean"] == pytest.approx(0.885)
+    assert chosen["test_std"] == pytest.approx(np.std([0.88, 0.89], ddof=1))
+    assert len(chosen["candidates"][0.9]) == 3          # only the epochs every seed reached
+    with pytest.raises(ValueError, match="no bn_cnn runs"):
+        experiments.choose_bn_cnn_recipe([])

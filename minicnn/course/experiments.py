@@ -6,10 +6,12 @@ validation images are the *last* ones of the training set, never seen in trainin
 set is scored too, but a notebook quotes it only for the setting chosen on validation.
 
     python -m minicnn.course.experiments settings     # the full run (notebook 06 reads its file)
-    python -m minicnn.course.experiments bn_cnn       # bn_cnn's recipe chosen on validation
+    python -m minicnn.course.experiments bn_cnn --decay 0.9 --seed 0   # one bn_cnn run, validation per epoch
+    python -m minicnn.course.experiments bn_cnn_recipe  # bn_cnn's decay and epochs chosen on validation
 
-Both write JSON into ``minicnn/course/results/`` after every run, and skip the runs a file
-already holds, so a stopped job continues where it stopped.
+Each writes JSON into ``minicnn/course/results/``: ``settings`` after every run, skipping the
+runs its file already holds (a stopped job continues where it stopped); ``bn_cnn`` after
+every epoch; ``bn_cnn_recipe`` reads the bn_cnn files and writes the choice.
 """
 import argparse
 import json
@@ -173,6 +175,38 @@ def run_bn_cnn(data, decay_rate, epochs=30, seed=0, n_validation=10000, batch_si
     return record
 
 
+def choose_bn_cnn_recipe(records):
+    """The decay rate and number of epochs with the highest validation accuracy, averaged over seeds.
+
+    ``records`` are ``run_bn_cnn``'s, one per (decay rate, seed). For each decay rate, every
+    epoch that all its seeds reached is a candidate; the choice reads only the validation
+    accuracies, and the test accuracy of the chosen epoch is looked up afterwards, once.
+    Returns ``{"decay_rate", "epochs", "seeds", "val_mean", "val_std", "test_mean", "test_std",
+    "candidates": {decay: [mean validation accuracy per epoch]}}``.
+    """
+    by_decay = {}
+    for record in records:
+        by_decay.setdefault(record["decay_rate"], []).append(record)
+    candidates, best = {}, None
+    for decay, runs in sorted(by_decay.items()):
+        reached = min(len(run["val_accuracy"]) for run in runs)
+        means = [float(np.mean([run["val_accuracy"][epoch] for run in runs])) for epoch in range(reached)]
+        candidates[decay] = means
+        epoch = int(np.argmax(means))
+        if best is None or means[epoch] > best[2]:
+            best = (decay, epoch, means[epoch])
+    if best is None:
+        raise ValueError("no bn_cnn runs to choose from: run python -m minicnn.course.experiments bn_cnn first.")
+    decay, epoch, _ = best
+    runs = by_decay[decay]
+    val = [run["val_accuracy"][epoch] for run in runs]
+    test = [run["test_accuracy"][epoch] for run in runs]
+    spread = (lambda values: float(np.std(values, ddof=1)) if len(values) > 1 else None)
+    return {"decay_rate": decay, "epochs": epoch + 1, "seeds": sorted(run["seed"] for run in runs),
+            "val_mean": float(np.mean(val)), "val_std": spread(val),
+            "test_mean": float(np.mean(test)), "test_std": spread(test), "candidates": candidates}
+
+
 def _jsonable(setting):
     return {key: list(value) if isinstance(value, tuple) else value for key, value in setting.items()}
 
@@ -188,19 +222,27 @@ def _write(path, payload):
 def main(argv=None):
     from . import load_data
     parser = argparse.ArgumentParser(prog="python -m minicnn.course.experiments", description=__doc__.split("\n")[0])
-    parser.add_argument("job", choices=["settings", "bn_cnn"])
+    parser.add_argument("job", choices=["settings", "bn_cnn", "bn_cnn_recipe"],
+                        help="bn_cnn_recipe: choose decay and epochs from the bn_cnn runs in results/")
     parser.add_argument("--decay", type=float, default=0.9, help="bn_cnn: learning-rate factor per epoch")
     parser.add_argument("--epochs", type=int, default=30, help="bn_cnn: epochs")
     parser.add_argument("--seed", type=int, default=0, help="bn_cnn: seed")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    data = load_data()
-    if args.job == "settings":
-        run_settings(data, out=args.out or SETTINGS_FILE, **FULL)
+    if args.job == "bn_cnn_recipe":
+        records = [json.loads(path.read_text()) for path in sorted(RESULTS_DIR.glob("bn_cnn_decay*_seed*.json"))]
+        chosen = choose_bn_cnn_recipe(records)
+        for decay, means in chosen["candidates"].items():
+            print(f"decay {decay}: mean validation accuracy by epoch " + " ".join(f"{m:.2%}" for m in means))
+        print(f"chosen on validation: decay {chosen['decay_rate']}, {chosen['epochs']} epochs, seeds {chosen['seeds']}:"
+              f" validation {chosen['val_mean']:.2%}, test {chosen['test_mean']:.2%}"
+              + (f" ± {chosen['test_std']:.2%}" if chosen["test_std"] is not None else ""))
+        _write(args.out or BN_CNN_FILE, chosen)
+    elif args.job == "settings":
+        run_settings(load_data(), out=args.out or SETTINGS_FILE, **FULL)
     else:
-        out = args.out or BN_CNN_FILE.with_name(f"bn_cnn_decay{args.decay}_seed{args.seed}.json")
-        run_bn_cnn(data, args.decay, epochs=args.epochs, seed=args.seed, out=out)
-
+        out = args.out or RESULTS_DIR / f"bn_cnn_decay{args.decay}_seed{args.seed}.json"
+        run_bn_cnn(load_data(), args.decay, epochs=args.epochs, seed=args.seed, out=out)
 
 if __name__ == "__main__":
     main()
