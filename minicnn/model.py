@@ -284,7 +284,11 @@ class Sequential(Trainer):
 
     def _diverged(self, loss):
         self.diverged = True
-        warnings.warn(f"Training diverged: the loss, a gradient or an update is NaN/inf (loss={loss}). "
+        where = f"optimizer step {self.optimizer.iterations + 1}"
+        if getattr(self, "fit_position", None) is not None:        # fit sets it before each batch
+            epoch, batch = self.fit_position
+            where += f", epoch {epoch + 1}, batch {batch + 1}"
+        warnings.warn(f"Training diverged at {where}: the loss, a gradient or an update is NaN/inf (loss={loss}). "
                       f"Training stopped; the weights are those of the last finite step. Try a lower "
                       f"learning rate or check the inputs.", RuntimeWarning, stacklevel=3)
         self.stop_training = True

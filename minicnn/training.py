@@ -189,7 +189,11 @@ class Trainer:
         for step, index in enumerate(chosen):
             hooks.on_train_batch_begin(step)
             data = (x[index], y[index]) if weights is None else (x[index], y[index], weights[index])
-            logs = self.train_step(data)
+            self.fit_position = (epoch, step)           # named by the divergence warning
+            try:
+                logs = self.train_step(data)
+            finally:
+                self.fit_position = None
             hooks.on_train_batch_end(step, logs)
             if self.diverged:
                 return None

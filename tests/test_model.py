@@ -483,13 +483,16 @@ def test_divergence_stops_fit_and_keeps_the_weights_finite(how):
     keeper, recorder = WeightKeeper(), Recorder()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=RuntimeWarning, message="(overflow|invalid)")
-        with pytest.warns(RuntimeWarning, match="diverged"):
+        with pytest.warns(RuntimeWarning, match="diverged") as caught:
             model.fit(x, y, epochs=5, batch_size=8, callbacks=[keeper, recorder], verbose=0, seed=0)
     assert all(np.isfinite(w).all() for w in model.get_weights())
     # The weights are those of the last finite step, and no further epoch started.
     assert weights_equal(model.get_weights(), keeper.after_step[-1])
     assert [c for c in recorder.calls if c[0] == "epoch_begin"] == [("epoch_begin", 0)]
     assert recorder.calls[-1] == ("train_end",)
+    # The warning says where: the last batch the callbacks saw, the one after the last kept step.
+    diverged_batch = len(keeper.after_step) - 1
+    assert f"optimizer step {diverged_batch}, epoch 1, batch {diverged_batch}" in str(caught[-1].message)
     assert model.stop_training
 
 
