@@ -63,8 +63,29 @@ def to_keras(model):
     """
     keras = import_keras()
     model._require_built("to_keras")
+    twin = keras.Sequential([keras.Input(model.input_shape, dtype=model.dtype), *_keras_layers(keras, model)],
+                            name=model.name)
+    for layer, keras_layer in zip(model.layers, twin.layers):
+        keras_layer.set_weights([w.copy() for w in layer.weights])
+    if model.loss is not None:
+        twin.compile(optimizer=_keras_optimizer(keras, model.optimizer),
+                     loss=getattr(keras.losses, type(model.loss).__name__)(**model.loss.get_config()),
+                     metrics=[m if isinstance(m, str) else getattr(keras.metrics, type(m).__name__)(**m.get_config())
+                              for m in model.metrics])
+    return twin
+
+
+def _keras_layers(keras, model):
+    """The Keras layers of ``model``'s layers, in order; a nested Sequential becomes a nested
+    ``keras.Sequential`` (its weights are set with the outer model's, as one flat list)."""
     used, layers = set(), []
     for layer in model.layers:
+        if isinstance(layer, Sequential):
+            layers.append(keras.Sequential(_keras_layers(keras, layer),
+                                           name=None if layer.name in used else layer.name))
+            layers[-1].trainable = layer.trainable
+            used.add(layer.name)
+            continue
         config = layer.get_config()
         if config["name"] in used:
             del config["name"]                      # let Keras number the duplicate
@@ -76,15 +97,7 @@ def to_keras(model):
                 config[key] = getattr(keras.regularizers, config[key]["class_name"])(**config[key]["config"])
         # Keras fixes its default float type when it makes its first layer; ask explicitly.
         layers.append(getattr(keras.layers, type(layer).__name__)(**config, dtype=model.dtype))
-    twin = keras.Sequential([keras.Input(model.input_shape, dtype=model.dtype), *layers], name=model.name)
-    for layer, keras_layer in zip(model.layers, twin.layers):
-        keras_layer.set_weights([w.copy() for w in layer.weights])
-    if model.loss is not None:
-        twin.compile(optimizer=_keras_optimizer(keras, model.optimizer),
-                     loss=getattr(keras.losses, type(model.loss).__name__)(**model.loss.get_config()),
-                     metrics=[m if isinstance(m, str) else getattr(keras.metrics, type(m).__name__)(**m.get_config())
-                              for m in model.metrics])
-    return twin
+    return layers
 
 
 def _keras_optimizer(keras, optimizer):
@@ -108,15 +121,9 @@ def from_keras(keras_model):
     keras = import_keras()
     if not isinstance(keras_model, keras.Sequential):
         raise TypeError(f"from_keras expects a keras.Sequential model. Received {type(keras_model).__name__}.")
-    layers = [_minicnn_layer(layer) for layer in keras_model.layers]
-    model = Sequential(layers, input_shape=_input_shape(keras_model), name=keras_model.name)
-    for layer, keras_layer in zip(model.layers, keras_model.layers):
-        names = [*layer.params, *layer.state]                # Keras's order: trainable, then moving statistics
-        for key, target, value in zip(names, layer.weights, keras_layer.get_weights()):
-            if value.shape != target.shape:
-                raise ValueError(f"from_keras: layer '{layer.name}' weight {key!r} has shape {value.shape} "
-                                 f"in Keras but {target.shape} in minicnn.")
-            target[...] = value
+    model = Sequential(_minicnn_layers(keras, keras_model), input_shape=_input_shape(keras_model),
+                       name=keras_model.name)
+    _copy_weights(model, keras_model)
     if getattr(keras_model, "compiled", False):
         _compile_like(model, keras_model)
     return model
@@ -133,6 +140,32 @@ def _input_shape(keras_model):
         raise ValueError(f"from_keras: minicnn needs a fixed input shape; Keras model '{keras_model.name}' "
                          f"has input_shape={shape}.")
     return tuple(shape[1:])
+
+
+def _minicnn_layers(keras, keras_model):
+    """The minicnn layers of a Keras Sequential's layers; a nested one becomes a nested Sequential."""
+    layers = []
+    for keras_layer in keras_model.layers:
+        if isinstance(keras_layer, keras.Sequential):
+            layers.append(Sequential(_minicnn_layers(keras, keras_layer), name=keras_layer.name))
+            layers[-1].trainable = keras_layer.trainable
+        else:
+            layers.append(_minicnn_layer(keras_layer))
+    return layers
+
+
+def _copy_weights(model, keras_model):
+    """Each minicnn layer's arrays from its Keras twin, shapes checked (nested models layer by layer)."""
+    for layer, keras_layer in zip(model.layers, keras_model.layers):
+        if isinstance(layer, Sequential):
+            _copy_weights(layer, keras_layer)
+            continue
+        names = [*layer.params, *layer.state]                # Keras's order: trainable, then moving statistics
+        for key, target, value in zip(names, layer.weights, keras_layer.get_weights()):
+            if value.shape != target.shape:
+                raise ValueError(f"from_keras: layer '{layer.name}' weight {key!r} has shape {value.shape} "
+                                 f"in Keras but {target.shape} in minicnn.")
+            target[...] = value
 
 
 def _minicnn_layer(keras_layer):

@@ -235,6 +235,31 @@ def test_every_layer_kind_round_trips():
     assert back.optimizer.get_config() == model.optimizer.get_config()
 
 
+def test_a_nested_sequential_crosses_the_bridge_both_ways():
+    from minicnn.layers import BatchNormalization, Conv2D, Dense, Flatten, MaxPooling2D, RandomFlip
+    augmentation = minicnn.Sequential([RandomFlip("horizontal")], name="augmentation")
+    block = minicnn.Sequential([Conv2D(3, 3, activation="relu"), BatchNormalization(), MaxPooling2D(2)],
+                               name="block")
+    block.trainable = False
+    model = minicnn.Sequential([augmentation, block, Flatten(), Dense(4, activation="softmax")],
+                               input_shape=(8, 8, 1))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    rng = np.random.default_rng(5)
+    model.set_weights([rng.normal(size=w.shape).astype(w.dtype) for w in model.weights])
+    variance = block.layers[1].state["moving_variance"]
+    variance[...] = np.abs(variance) + 0.5
+    twin = to_keras(model)
+    assert [type(layer).__name__ for layer in twin.layers] == ["Sequential", "Sequential", "Flatten", "Dense"]
+    assert twin.layers[1].trainable is False
+    x = rng.random((5, 8, 8, 1), dtype=np.float32)
+    mine = model.predict(x, verbose=0)
+    assert np.isfinite(mine).all()
+    np.testing.assert_allclose(mine, twin.predict(x, verbose=0), atol=2e-6)
+    back = from_keras(twin)
+    assert back.get_config() == model.get_config()
+    for a, b in zip(back.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
 def test_dilation_rate_crosses_the_bridge_both_ways():
     from minicnn.layers import Conv2D, Dense, Flatten, MaxPooling2D
     # A dilated Conv2D(relu) + MaxPooling2D is not fused: on the fast backend the conv runs its NumPy code.
