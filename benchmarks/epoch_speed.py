@@ -1,6 +1,7 @@
 """One warm training epoch of seed 001's network in minicnn, Keras-TensorFlow and PyTorch.
 
     python benchmarks/epoch_speed.py [--batch-size 300] [--rounds 5] [--libraries minicnn keras ...]
+    python benchmarks/epoch_speed.py --baseline /tmp/old-minicnn --libraries minicnn   # before/after a change
 
 Every library runs in its own fresh process (so peak memory is its own), on the
 same data (Fashion-MNIST if found, else random images of the same shape), after
@@ -17,7 +18,10 @@ Rows: ``minicnn`` (fast backend, fused blocks), ``minicnn-unfused`` (fast
 backend, one step per layer: ``MINICNN_FUSE=0``), ``minicnn-numpy`` (the NumPy
 layers: ``MINICNN_BACKEND=numpy``; too slow for a full epoch, so it trains on
 ``NUMPY_IMAGES`` images and predicts 2,000, both scaled up to the full counts,
-and runs in the first round only), ``keras``, ``torch``.
+and runs in the first round only), ``keras``, ``torch``; with ``--baseline DIR``
+also ``baseline``: minicnn imported from the checkout in DIR (``git archive COMMIT |
+tar -x -C DIR``), in the same rounds, so that a change is measured before and after
+under the same load.
 
 A shared machine's speed drifts (here by up to 2x within minutes) and Keras
 itself runs in one of two speeds from process to process, so the libraries take
@@ -232,11 +236,14 @@ def worker(library, batch_size, data_dir):
     print(json.dumps(result))
 
 
-def measure(library, batch_size, data_dir):
-    """Run one worker in a fresh process with users' BLAS; None when it is not installed or fails."""
+def measure(library, batch_size, data_dir, baseline=None):
+    """Run one worker in a fresh process with users' BLAS; None when it is not installed or fails.
+    ``library`` "baseline" is minicnn imported from the checkout ``baseline``."""
+    env = {**users_environment(), **VARIANTS.get(library, {})}
+    if library == "baseline":
+        library, env["PYTHONPATH"] = "minicnn", baseline
     process = subprocess.run([sys.executable, __file__, "--worker", library, "--batch-size", str(batch_size),
-                              "--data-dir", data_dir], capture_output=True, text=True,
-                             env={**users_environment(), **VARIANTS.get(library, {})})
+                              "--data-dir", data_dir], capture_output=True, text=True, env=env)
     if process.returncode != 0:
         print(f"{library}: not measured ({process.stderr.strip().splitlines()[-1:]})", file=sys.stderr)
         return None
@@ -283,12 +290,13 @@ def main():
     parser.add_argument("--batch-size", type=int, default=300)
     parser.add_argument("--libraries", nargs="+", default=list(WORKERS), choices=list(WORKERS))
     parser.add_argument("--rounds", type=int, default=5, help="times each library runs, in turn")
+    parser.add_argument("--baseline", help="a checkout of another minicnn, measured as row 'baseline'")
     parser.add_argument("--worker", choices=[*WORKERS, "gemm"], help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         return worker(args.worker, args.batch_size, args.data_dir)
-    order = ["minicnn"] + [name for name in args.libraries if name != "minicnn"]
+    order = ["minicnn"] + (["baseline"] if args.baseline else []) + [n for n in args.libraries if n != "minicnn"]
     rounds, gemm = [], []
     with tempfile.TemporaryDirectory() as data_dir:
         *arrays, source = load_data()
@@ -296,7 +304,7 @@ def main():
             np.save(Path(data_dir) / f"{name}.npy", array)
         for number in range(args.rounds):
             gemm.append(measure("gemm", args.batch_size, data_dir))
-            rounds.append({name: measure(name, args.batch_size, data_dir) for name in order
+            rounds.append({name: measure(name, args.batch_size, data_dir, args.baseline) for name in order
                            if name != "minicnn-numpy" or number == 0})
             print(f"round {number + 1}: " + ", ".join(
                 f"{name} {r['epoch_seconds']:.2f} s" for name, r in rounds[-1].items() if r), flush=True)
@@ -307,7 +315,7 @@ def main():
         raise SystemExit("minicnn itself failed: run with --worker minicnn to see why.")
     minicnn_over_keras = [r["minicnn"]["epoch_seconds"] / r["keras"]["epoch_seconds"]
                           for r in rounds if r["minicnn"] and r.get("keras")]
-    report = {"batch_size": args.batch_size, "data": source, "rounds": args.rounds,
+    report = {"batch_size": args.batch_size, "data": source, "rounds": args.rounds, "baseline": args.baseline,
               "conv_gemm_gflops": gemm["flops"] / 1e9, "gemm_blas": gemm["blas"],
               "minicnn_over_keras_per_round": minicnn_over_keras,
               "epoch_training_gflop": seed001_training_flops(TRAIN_IMAGES) / 1e9,
