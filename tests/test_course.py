@@ -20,7 +20,7 @@ SOLUTIONS = sorted((ROOT / "tutorials" / "solutions").glob("nb*.py"))
 # One wrong answer per exercise: a typical mistake the hint is written for.
 WRONG = {
     "nb00": {1: (32, 28, 28), 2: 30720, 3: 2.303, 4: 3.4},
-    "nb01": {1: 600, 2: 0.05, 3: "Trouser", 4: 2},
+    "nb01": {1: 600, 2: 0.05, 3: "Trouser", 4: lambda ratio, share: int(np.argmax(np.cumsum(ratio) > share)) + 1},
     "nb02": {1: 200704, 2: 3, 3: (16, 16, 64), 4: 0.7},
     "nb03": {1: 13, 2: (9, 3), 3: 10, 4: 18496, 5: (4.0, 2.5)},
     "nb04": {1: (9, 27), 2: [4, 0, 2, -1], 3: 14.0, 4: np.zeros((3, 2)), 5: [[0, 0.5], [0.5, 0]]},

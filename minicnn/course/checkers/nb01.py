@@ -11,7 +11,7 @@ import numpy as np
 from ...datasets import CLASS_NAMES, load_fashion_mnist
 from ...datasets.correlation import pca_summary
 from .. import FAST
-from . import check, close, same_text
+from . import answered, check, close, same_text, verdict
 
 
 @functools.lru_cache(maxsize=1)
@@ -48,9 +48,52 @@ def check_3(answer):
                  "(minicnn.CLASS_NAMES) of the largest.")
 
 
+# Exercise 4: made-up shares of the variance, largest first, with the fewest components for each share.
+# Powers of 2 add up exactly, so the first case reaches its share exactly at component 2.
+HALVES = np.array([0.5, 0.25, 0.125, 0.0625, 0.0625])
+MADE_UP = [(HALVES, 0.75, 2), (HALVES, 0.5, 1), (HALVES, 0.9, 4), (HALVES, 1.0, 5)]
+
+
+@functools.lru_cache(maxsize=1)
+def training_ratios():
+    return pca_summary(training_images()[0], n_components=60)["ratio"]
+
+
+def fewest(ratio, share):
+    return int(np.argmax(np.cumsum(ratio) >= share)) + 1
+
+
 def check_4(answer):
-    """The fewest principal components that together explain at least 80 % of the variance."""
-    cumulative = pca_summary(training_images()[0], n_components=60)["cumulative"]
-    needed = int(np.argmax(cumulative >= 0.8)) + 1
-    return check(4, answer, lambda a: abs(int(a) - needed) <= 1,
-                 "Look where summary['cumulative'] first reaches 0.8; component k sits at index k - 1.")
+    """``fewest_components(ratio, share)``: the fewest principal components that explain at least ``share``."""
+    if not answered(4, answer):
+        return False
+    if not callable(answer):
+        return verdict(4, False, "Pass the function itself: checkers.nb01.check_4(fewest_components).")
+    cases = MADE_UP + [(training_ratios(), share, fewest(training_ratios(), share)) for share in (0.5, 0.8)]
+    try:
+        given = [answer(ratio.copy(), share) for ratio, share, _ in cases]
+    except Exception as error:  # the learner's code raised: say what, never a traceback
+        return verdict(4, False, f"fewest_components raised {type(error).__name__}: {error}")
+    if all(value is None for value in given):
+        print("Exercise 4: not answered yet (fewest_components returns None; write its body).")
+        return False
+    try:
+        given = [None if value is None else int(value) for value in given]
+    except (TypeError, ValueError):
+        return verdict(4, False, "Return a whole number: how many components, counting from 1.")
+    expected = [needed for _, _, needed in cases]
+    if given == expected:
+        return verdict(4, True, "")
+    exact = [bool(np.any(np.cumsum(ratio) == share)) for ratio, share, _ in cases]   # share reached exactly
+    wrong = [i for i, (value, needed) in enumerate(zip(given, expected)) if value != needed]
+    if given == [needed - 1 for needed in expected]:
+        hint = "Each answer is one short: you returned a position in the array, which counts from 0."
+    elif all(exact[i] for i in wrong):
+        hint = ("Wrong only where the running total equals share exactly (0.5 + 0.25 = 0.75): "
+                "'at least share' includes share itself.")
+    elif None in given:
+        hint = "For some shares it returns None: every way through your function must end in a return."
+    else:
+        hint = ("Each component adds its share to those before it; find the first component where the "
+                "running total reaches share.")
+    return verdict(4, False, hint)
