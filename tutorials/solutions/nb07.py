@@ -4,8 +4,9 @@ import math
 # 1. p = 1/4 for every class: -log(1/4) = ln 4.
 answer_1 = math.log(4)
 
-# 2. Every unit's input was <= 0 on every image, so ReLU's backward multiplies everything by 0.
-answer_2 = 0.0
+# 2. Below 0 LeakyReLU is negative_slope * x, whose derivative is negative_slope: 0.3 by default (Keras's),
+#    so a unit that never fires still passes 0.3 of its gradient down and can recover.
+answer_2 = 0.3
 
 # 3. 0.02 / 2.0 = 1e-2: ten times CS231n's rule of thumb (1e-3): the learning rate is on the high side.
 answer_3 = 0.02 / 2.0

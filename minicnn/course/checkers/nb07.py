@@ -1,6 +1,7 @@
-"""Checkers for ``07_debugging.ipynb``: the starting loss, dead ReLUs, update ratios, steps."""
+"""Checkers for ``07_debugging.ipynb``: the starting loss, LeakyReLU's gradient, update ratios, steps."""
 import math
 
+from ...layers import LeakyReLU
 from . import check, close
 
 
@@ -11,9 +12,10 @@ def check_1(answer):
 
 
 def check_2(answer):
-    """The fraction of the gradient that passes a layer whose ReLUs are all dead."""
-    return check(2, answer, lambda a: close(a, 0.0),
-                 "ReLU's backward multiplies the gradient by 1 where the input was positive, else by 0.")
+    """The factor LeakyReLU's backward applies where its input is negative, at its default setting."""
+    return check(2, answer, lambda a: close(a, LeakyReLU().negative_slope),
+                 "Below 0, LeakyReLU outputs its input times a slope instead of 0, so its derivative there is "
+                 "that slope, not 0; its default setting is in LeakyReLU().get_config().")
 
 
 def check_3(answer):
