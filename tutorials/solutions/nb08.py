@@ -10,5 +10,6 @@ answer_2 = 421_642 * 2
 # 3. e^2 / (e^2 + 1 + 1).
 answer_3 = math.exp(2) / (math.exp(2) + 2)
 
-# 4. A weighted sum of the 128 maps of 7 x 7: one 7 x 7 map.
-answer_4 = (7, 7)
+# 4. A weighted sum of the last conv layer's maps, which have its height and width: 56 x 56 is halved by
+#    each of the two MaxPooling2D(2) ('same' convolutions keep the size), so 14 x 14.
+answer_4 = (14, 14)

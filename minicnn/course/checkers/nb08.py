@@ -24,6 +24,7 @@ def check_3(answer):
 
 
 def check_4(answer):
-    """Shape of one class's raw CAM for one image."""
-    return check(4, answer, lambda a: tuple(a) == (7, 7),
-                 "CAM_c = sum_k w[k, c] * A_k sums over the 128 maps and keeps their positions.")
+    """Shape of one class's raw CAM for one image of gap_cnn built for 56 x 56 images."""
+    return check(4, answer, lambda a: tuple(a) == (14, 14),
+                 "The raw map is a weighted sum of the last conv layer's maps, so it has their height and width: "
+                 "follow the image's size through the layers, or build the model and read model.summary().")
