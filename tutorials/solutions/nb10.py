@@ -3,8 +3,9 @@
 # 1. (KH, KW, C_in, F).
 answer_1 = (5, 5, 3, 16)
 
-# 2. Five layers with weights, a kernel and a bias each.
-answer_2 = 10
+# 2. Conv2D and Dense: a kernel and a bias each; BatchNormalization: gamma, beta, and the moving mean and
+#    variance it keeps for inference (not trained, but weights all the same); pooling and Flatten: none.
+answer_2 = 2 + 4 + 2
 
 # 3. np.finfo(np.float32).eps == 2 ** -23 (about 1.19e-7).
 answer_3 = -23

@@ -1,4 +1,6 @@
 """Checkers for ``10_minicnn_beside_keras.ipynb``: shapes, weight lists, float32, steps."""
+import numbers
+
 from . import check
 
 
@@ -9,9 +11,13 @@ def check_1(answer):
 
 
 def check_2(answer):
-    """How many arrays get_weights() returns for cnn_32_64_64."""
-    return check(2, answer, lambda a: a == 10,
-                 "Every Conv2D and Dense layer contributes a kernel and a bias; pooling and Flatten nothing.")
+    """How many arrays get_weights() returns for Conv2D(32, 3), BatchNormalization, MaxPooling2D, Flatten, Dense(10)."""
+    hint = ("Count each layer's arrays: build the model (minicnn.Sequential([...], input_shape=(28, 28, 1))) and "
+            "list [w.shape for w in model.get_weights()].")
+    if isinstance(answer, numbers.Integral) and answer == 6:
+        hint = ("Conv2D and Dense hold a kernel and a bias each, but BatchNormalization holds more than "
+                "its γ and β: get_weights() also returns the arrays a layer keeps without training them.")
+    return check(2, answer, lambda a: a == 8, hint)
 
 
 def check_3(answer):
