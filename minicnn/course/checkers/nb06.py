@@ -19,12 +19,12 @@ def check_2(answer):
 def check_3(answer):
     """After which epoch EarlyStopping(patience=2) stops on val_loss 1.0, 0.8, 0.85, 0.9, 0.7."""
     return check(3, answer, lambda a: a == 4,
-                 "Count, after the best epoch so far, the epochs without improvement; it stops when the "
-                 "count reaches the patience (it never sees the 0.7).")
+                 "After each epoch, count the epochs since the best loss so far; training stops at the end of "
+                 "the epoch where that count reaches the patience, whatever comes later.")
 
 
 def check_4(answer):
     """Batch normalisation of 3.0 in the batch [1, 3] (gamma 1, beta 0, eps 1e-3)."""
     return check(4, answer, lambda a: close(a, (3.0 - 2.0) / math.sqrt(1.0 + 1e-3), 1e-4),
-                 "Mean 2, variance ((1-2)**2 + (3-2)**2) / 2 = 1 (the batch's, divided by N); then "
-                 "(x - mean) / sqrt(variance + eps).")
+                 "Use the batch's own mean and variance (the variance divided by N, not N - 1), then "
+                 "section 6's formula: subtract the mean, divide by sqrt(variance + eps).")
