@@ -1,16 +1,17 @@
-"""Checkers for ``05_training_dynamics.ipynb``: Adam's step, momentum, Glorot, input scale."""
+"""Checkers for ``05_training_dynamics.ipynb``: Adam's second step, momentum, Glorot, RMSprop's first step."""
 import math
 
 from . import check, close
 
 
 def check_1(answer):
-    """How much Adam's first step (g = 0.5, default hyperparameters) lowers the weight."""
-    alpha = 0.001 * math.sqrt(1 - 0.999) / (1 - 0.9)
-    m, v = 0.1 * 0.5, 0.001 * 0.5**2
-    return check(1, answer, lambda a: close(a, alpha * m / (math.sqrt(v) + 1e-7), 1e-7),
-                 "Compute m and v after one step from 0, then alpha with t = 1; the step is "
-                 "alpha * m / (sqrt(v) + eps). It is not lr * g: Adam divides by the gradient's size.")
+    """The change of the weight in Adam's second step (gradients 0.5 then -0.5, default hyperparameters)."""
+    m, v = 0.1 * 0.5, 0.001 * 0.5**2                                  # after step 1
+    m, v = 0.9 * m + 0.1 * -0.5, 0.999 * v + 0.001 * 0.5**2           # step 2
+    alpha = 0.001 * math.sqrt(1 - 0.999**2) / (1 - 0.9**2)
+    return check(1, answer, lambda a: close(a, -alpha * m / (math.sqrt(v) + 1e-7), 1e-8),
+                 "Carry m and v over from step 1 into step 2, and use t = 2 in alpha; the weight changes by "
+                 "-alpha * m / (sqrt(v) + eps). A step of about lr holds for a steady gradient, not for this one.")
 
 
 def check_2(answer):
@@ -26,7 +27,8 @@ def check_3(answer):
 
 
 def check_4(answer):
-    """The factor on a bias-free conv layer's output when the inputs are 255 times larger."""
-    return check(4, answer, lambda a: close(a, 255),
-                 "Each output is a sum of pixel * weight (plus a bias of 0): what happens to a sum "
-                 "when every pixel is multiplied by the same number?")
+    """How much RMSprop's first step (g = 0.5, lr 0.001, rho 0.9) lowers the weight."""
+    v = 0.1 * 0.5**2
+    return check(4, answer, lambda a: close(a, 0.001 * 0.5 / math.sqrt(v + 1e-7), 1e-7),
+                 "Apply the RMSprop row of section 2's table once, from v = 0, exactly as written: "
+                 "nothing corrects v for having started at 0.")
