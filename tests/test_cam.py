@@ -228,6 +228,22 @@ def test_grad_cam_on_dropout_cnn():
         grad_cam(model, x, layer=-1)
 
 
+def test_a_conv_block_nested_as_one_layer_is_found_by_default():
+    from minicnn.interpret.features import feature_maps
+    from minicnn.interpret.targets import conv_layer_indices
+    minicnn.set_random_seed(0)
+    block = minicnn.Sequential([Conv2D(4, 3, activation="relu"), MaxPooling2D(2)], name="block")
+    head = [Flatten(), Dense(10, activation="softmax")]
+    model = minicnn.Sequential([block, *head], input_shape=(28, 28, 1))
+    flat = minicnn.Sequential([Conv2D(4, 3, activation="relu"), MaxPooling2D(2), Flatten(),
+                               Dense(10, activation="softmax")], input_shape=(28, 28, 1))
+    flat.set_weights(model.get_weights())
+    assert conv_layer_indices(model) == [0]
+    x = to_model_input(load_fashion_mnist(sample=True)[1][0][:3])
+    # Grad-CAM at the block is Grad-CAM at its pooling layer in the same network written flat.
+    np.testing.assert_allclose(raw_heatmaps(model, x)[0], raw_heatmaps(flat, x, layer=1)[0], rtol=1e-5, atol=1e-6)
+    assert feature_maps(model, x)["block"].shape == (3, 13, 13, 4)
+
 # ---------------------------------------------------------------- pictures
 def test_overlay():
     image = np.linspace(0, 1, 12).reshape(3, 4)

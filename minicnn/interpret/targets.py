@@ -1,6 +1,6 @@
 """Which layers and classes the interpretation tools look at: one place that finds them.
 
-- :func:`conv_layer_indices`, :func:`last_conv_index`: where the Conv2D layers are;
+- :func:`conv_layer_indices`, :func:`last_conv_index`: where the Conv2D layers (or blocks of them) are;
 - :func:`chosen_layers`: a user's ``layers=`` argument (index, name, layer, list or None) as indices;
 - :func:`gap_head_index`: the GlobalAveragePooling2D -> Dense head that CAM needs;
 - :func:`class_indices`: a user's ``class_index=`` as one class per image.
@@ -11,8 +11,20 @@ from ..layers import Conv2D, Dense, GlobalAveragePooling2D
 
 
 def conv_layer_indices(model):
-    """Positions of the model's Conv2D layers, first to last (may be empty)."""
-    return [i for i, layer in enumerate(model.layers) if isinstance(layer, Conv2D)]
+    """Positions of the model's Conv2D layers, first to last (may be empty).
+
+    A nested model (a block ``Sequential([Conv2D, ..., MaxPooling2D])`` used as a
+    layer) that holds a Conv2D and outputs feature maps (N, H, W, C) counts as one:
+    the tools then read the block's output, the feature maps that leave it.
+    """
+    return [i for i, layer in enumerate(model.layers) if isinstance(layer, Conv2D) or _conv_block(layer)]
+
+
+def _conv_block(layer):
+    """True for a nested model that holds a Conv2D (at any depth) and outputs feature maps."""
+    inner = getattr(layer, "layers", None)
+    return (inner is not None and len(layer.output_shape) == 3
+            and any(isinstance(sub, Conv2D) or _conv_block(sub) for sub in inner))
 
 
 def last_conv_index(model):
