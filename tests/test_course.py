@@ -28,7 +28,7 @@ WRONG = {
     "nb06": {1: 3.0, 2: 0.03, 3: 5, 4: 0.5},
     "nb07": {1: 2.303, 2: 0, 3: 100, 4: 50},
     "nb08": {1: 0.5, 2: 1686568, 3: 0.5, 4: (7, 7)},
-    "nb09": {1: 7, 2: 49, 3: 156.8, 4: True},
+    "nb09": {1: 7, 2: 49, 3: 156.8, 4: 4.9},
     "nb10": {1: (5, 5, 16, 3), 2: 6, 3: 23, 4: 1876},
     "nb11": {1: ["pool", "relu_1"], 2: 2.303, 3: 0.1},
     "nb12": {1: ["cat_01.png", "cat_02.JPG", "cat_03.jpeg", "cat_04.txt"], 2: 200, 3: 2.303},
@@ -130,10 +130,10 @@ def test_a_wheel_carries_the_notebooks_and_the_weights(tmp_path):
 
 
 def test_checkers_accept_numpy_forms_of_a_right_answer(capsys):
-    # What minicnn itself returns: np.False_ from a comparison, ReLU.backward's (1, 4) array.
+    # What minicnn itself returns: ReLU.backward's (1, 4) array, a NumPy float.
     from minicnn.course.checkers import nb04, nb09
     from minicnn.layers import ReLU
-    assert nb09.check_4(np.False_) is True and nb09.check_4(np.True_) is False and nb09.check_4(0) is False
+    assert nb09.check_4(np.float32(0.1)) is True and nb09.check_4(np.array([0.1])) is False
     relu = ReLU()
     relu.build((4,))
     relu.forward(nb04.RELU_X[None, :], training=True)

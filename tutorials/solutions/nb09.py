@@ -10,5 +10,5 @@ answer_2 = 14 * 14
 # 3. round(0.1 * 784) = round(78.4).
 answer_3 = 78
 
-# 4. Deleting its top pixels should hurt more than random deletion; this one hurts less.
-answer_4 = False
+# 4. z_c is the mean of CAM_c over its 7 x 7 = 49 cells plus b_c: one cell up by 4.9 moves the mean by 4.9 / 49.
+answer_4 = 4.9 / 49

@@ -1,7 +1,5 @@
-"""Checkers for ``09_looking_inside.ipynb``: receptive field, CAM vs Grad-CAM, deletion, faithfulness."""
-import numpy as np
-
-from . import check
+"""Checkers for ``09_looking_inside.ipynb``: receptive field, CAM vs Grad-CAM, deletion, CAM and the logit."""
+from . import check, close
 
 
 def check_1(answer):
@@ -21,11 +19,12 @@ def check_2(answer):
 def check_3(answer):
     """Pixels deleted per 28 x 28 image at fraction 0.1."""
     return check(3, answer, lambda a: a == round(0.1 * 28 * 28),
-                 "k = round(fraction * H * W).")
+                 "help(deletion_score) says how the fraction becomes a number of pixels; section 4b's "
+                 "20 % is an example.")
 
 
 def check_4(answer):
-    """Is a map that does worse than random deletion faithful?"""
-    return check(4, answer, lambda a: isinstance(a, (bool, np.bool_)) and not a,
-                 "A faithful map points at pixels the model needs: deleting them should hurt more than "
-                 "deleting pixels at random.")
+    """How much z_c grows when one cell of gap_cnn's 7 x 7 CAM_c grows by 4.9."""
+    return check(4, answer, lambda a: close(a, 4.9 / 49),
+                 "Section 2 writes z_c with CAM_c: which operation over the 7 x 7 cells turns the map into "
+                 "the logit, and how much does one changed cell move its result?")
