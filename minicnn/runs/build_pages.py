@@ -38,8 +38,13 @@ TIMEOUT_SECONDS = 3600
 
 
 def kernel_environment(fast):
-    """The kernel's environment: ours, the mode set, figures left to the inline backend."""
-    env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
+    """The kernel's environment: ours, the mode set, figures left to the inline backend.
+
+    Without pytest's ``PYTEST_CURRENT_TEST`` too: ipykernel does not capture what is written to
+    the file descriptors 1 and 2 (TensorFlow's C++ log lines, say) while it sees that variable,
+    so a notebook run by the tests would hide output that Jupyter and the executed copies show.
+    """
+    env = {key: value for key, value in os.environ.items() if key not in ("MPLBACKEND", "PYTEST_CURRENT_TEST")}
     env["MINICNN_FAST"] = "1" if fast else "0"
     # numba's threads wait passively, so a busy 2-core machine spends its time on work.
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
