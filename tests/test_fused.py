@@ -13,18 +13,18 @@ from hypothesis import strategies as st
 
 import minicnn
 from minicnn.fast import chunks, plan, twin
-from minicnn.fast.fused import FusedConvBlock, fusable_length
+from minicnn.fast.fused import FusedConvBlock, fusable_length, winograd_fits
 from minicnn.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D, ReLU, ZeroPadding2D
 from test_fast import DTYPES, SEEDS, SETTINGS, assert_agree, seed001_like_model
 
 
 @st.composite
-def blocks(draw):
+def blocks(draw, kernels=st.integers(1, 3), strides=st.integers(1, 2)):
     """A built run of layers that makes a fused block, and an input for it."""
     dtype = draw(DTYPES)
     channels = draw(st.integers(1, 3))
     layers = [ZeroPadding2D(draw(st.integers(0, 2)))] if draw(st.booleans()) else []
-    layers.append(Conv2D(draw(st.integers(1, 5)), draw(st.integers(1, 3)), draw(st.integers(1, 2)),
+    layers.append(Conv2D(draw(st.integers(1, 5)), draw(kernels), draw(strides),
                          draw(st.sampled_from(["valid", "same"])), activation="relu",
                          use_bias=draw(st.booleans())))
     if draw(st.booleans()):
@@ -47,15 +47,17 @@ def blocks(draw):
     return model, x, draw(SEEDS)
 
 
-def run(model, x, grad_out, seed, training, fuse, input_gradient=True, direct=False):
+def run(model, x, grad_out, seed, training, fuse, input_gradient=True, direct=False, winograd=False):
     """Forward then backward on the fast backend, fused or layer by layer; ``direct`` picks the
-    fused block's inference kernel (a backward pass after inference runs im2col's)."""
+    fused block's inference kernel (a backward pass after inference runs im2col's), ``winograd``
+    its convolutions by winograd.py wherever the conv's geometry allows, whatever its channels."""
     for layer in model.layers:
         layer.rng = np.random.default_rng(seed)            # the same dropout key either way
     steps = plan(model.layers, per_layer=not fuse).spans
     assert (len(steps) == 1) == fuse
     if fuse:
         steps[0][1].direct = direct
+        steps[0][1].winograd = winograd and winograd_fits(steps[0][1].conv)
     out = x
     for _, step in steps:
         out = step.forward(out, training)
@@ -71,22 +73,40 @@ def run(model, x, grad_out, seed, training, fuse, input_gradient=True, direct=Fa
 
 
 @SETTINGS
-@given(blocks(), st.booleans(), st.booleans())
-def test_a_fused_block_agrees_with_its_layers_run_one_by_one(problem, training, direct):
+@given(blocks(), st.booleans(), st.booleans(), st.booleans())
+def test_a_fused_block_agrees_with_its_layers_run_one_by_one(problem, training, direct, winograd):
     model, x, seed = problem
     before = x.copy()
     grad_out = np.random.default_rng(seed).normal(size=(len(x), *model.output_shape)).astype(x.dtype)
     out, dx, grads = run(model, x, grad_out, seed, training, fuse=False)
-    fused_out, fused_dx, fused_grads = run(model, x, grad_out, seed, training, fuse=True, direct=direct)
+    fused_out, fused_dx, fused_grads = run(model, x, grad_out, seed, training, fuse=True, direct=direct,
+                                           winograd=winograd)
     assert_agree(fused_out, out)
     assert_agree(fused_dx, dx)
     for name in grads:
         assert_agree(fused_grads[name], grads[name])
     # backward_parameters: the same weight gradients without dL/dx.
-    *_, parameter_grads = run(model, x, grad_out, seed, training, fuse=True, input_gradient=False, direct=direct)
+    *_, parameter_grads = run(model, x, grad_out, seed, training, fuse=True, input_gradient=False, direct=direct,
+                              winograd=winograd)
     for name in grads:
         assert_agree(parameter_grads[name], grads[name])
     np.testing.assert_array_equal(x, before)                # nobody writes into its input
+
+
+@SETTINGS
+@given(blocks(kernels=st.just(3), strides=st.just(1)), st.booleans())
+def test_winograd_convolutions_agree_with_the_layers(problem, training):
+    # 3x3 stride-1 convs, forced through winograd.py whatever their channels: forward, dL/dx
+    # (the flipped kernel's convolution), and the kernel gradient beside them.
+    model, x, seed = problem
+    grad_out = np.random.default_rng(seed).normal(size=(len(x), *model.output_shape)).astype(x.dtype)
+    out, dx, grads = run(model, x, grad_out, seed, training, fuse=False)
+    fused_out, fused_dx, fused_grads = run(model, x, grad_out, seed, training, fuse=True, winograd=True)
+    assert plan(model.layers).spans[0][1].winograd
+    assert_agree(fused_out, out)
+    assert_agree(fused_dx, dx)
+    for name in grads:
+        assert_agree(fused_grads[name], grads[name])
 
 
 def test_the_pattern_and_what_breaks_it():

@@ -15,6 +15,12 @@ through every step by one worker thread (``chunks.py``):
   again, then the two matrix products (the chunk's share of the kernel
   gradient, and ``dL/dcols``) and col2im into the chunk's rows of ``dL/dx``.
 
+A 3x3 stride-1 conv with ``WINOGRAD_MIN_CHANNELS`` or more channels in and out
+(the second and later blocks of most networks) computes its output and ``dL/dx``
+by Winograd's F(2x2, 3x3) instead (``winograd.py``: 16 products per 2x2 tile
+where im2col needs 36); its kernel gradient keeps im2col's product, which
+Winograd's form did not make faster here.
+
 At inference (no dropout, no winners to keep) the pool takes the window max
 first and adds the bias and applies ReLU after (``max_pool_relu``), and a conv
 with few numbers per window (``DIRECT_MAX_WIDTH``: the first layer's 3*3*1)
@@ -37,8 +43,10 @@ from .chunks import images_per_chunk, run_in_chunks, work_buffer
 from .conv import col2im_images, im2col_images
 from .fused_kernels import direct_conv_max_pool_relu, max_pool_relu, pool_dropout_relu_backward, relu_dropout_max_pool
 from .runtime import park_blas_threads
+from . import winograd
 
 DIRECT_MAX_WIDTH = 16        # KH*KW*C at most this: convolve directly at inference, no im2col (see fused_kernels.py)
+WINOGRAD_MIN_CHANNELS = 16   # a 3x3 stride-1 conv with at least this many channels in and out uses winograd.py
 
 
 def fusable_length(layers):
@@ -54,6 +62,16 @@ def fusable_length(layers):
     return i + 1 if i < len(layers) and type(layers[i]) is MaxPooling2D else 0
 
 
+def winograd_fits(conv):
+    """True when ``winograd.py`` computes this conv: a 3x3 kernel at stride 1 (and no dilation)."""
+    return conv.params["kernel"].shape[:2] == (3, 3) and conv.strides == (1, 1) and conv.dilation_rate == (1, 1)
+
+
+def work_buffers(name, dtype):
+    """``shape -> work array`` of the calling thread (``chunks.work_buffer``), for winograd.convolve."""
+    return lambda shape: work_buffer(name, shape, dtype)
+
+
 class FusedConvBlock:
     """Runs ``layers`` (a run that ``fusable_length`` accepts) in one step; fills the conv's ``grads``."""
 
@@ -64,6 +82,7 @@ class FusedConvBlock:
         self.dropout = next((layer for layer in layers if type(layer) is Dropout), None)
         kh, kw, channels, _ = self.conv.params["kernel"].shape
         self.direct = kh * kw * channels <= DIRECT_MAX_WIDTH
+        self.winograd = winograd_fits(self.conv) and min(channels, self.conv.filters) >= WINOGRAD_MIN_CHANNELS
         self.cache = self.input = None
 
     def conv_geometry(self):
@@ -77,7 +96,8 @@ class FusedConvBlock:
     def chunk_images(self, x):
         """Images per chunk: the largest work array of a chunk (columns or conv output) stays small."""
         kh, kw, _, _, _, _, oh, ow = self.conv_geometry()
-        return images_per_chunk(len(x), oh * ow * max(kh * kw * x.shape[3], self.conv.filters))
+        filters = self.conv.filters * (4 if self.winograd else 1)     # winograd.py's products: 4 numbers a pixel
+        return images_per_chunk(len(x), oh * ow * max(kh * kw * x.shape[3], filters))
 
     # ------------------------------------------------------------ forward
     def forward(self, x, training=False):
@@ -103,17 +123,23 @@ class FusedConvBlock:
         pool_args = self.pool.window.kernel_args()[:6]
         width = kh * kw * x.shape[3]
         direct = self.direct and not keep
+        transformed = winograd.kernel_transform(kernel) if self.winograd and not direct else None
 
         def chunk(start, stop):
             if direct:
                 direct_conv_max_pool_relu(x[start:stop], kernel, bias, sh, sw, top, left, oh, ow, *pool_args,
                                           out[start:stop])
                 return
-            rows = (stop - start) * oh * ow
-            cols = im2col_images(x[start:stop], kh, kw, sh, sw, top, left, oh, ow,
-                                 work_buffer("cols", (rows, width), x.dtype))
-            z = np.matmul(cols, kernel.reshape(width, f), out=work_buffer("z", (rows, f), x.dtype))
-            z = z.reshape(stop - start, oh, ow, f)
+            if transformed is not None:
+                z = winograd.convolve(x[start:stop], transformed, top, left,
+                                      work_buffer("z", (stop - start, oh, ow, f), x.dtype),
+                                      work_buffers("winograd in", x.dtype), work_buffers("winograd out", x.dtype))
+            else:
+                rows = (stop - start) * oh * ow
+                cols = im2col_images(x[start:stop], kh, kw, sh, sw, top, left, oh, ow,
+                                     work_buffer("cols", (rows, width), x.dtype))
+                z = np.matmul(cols, kernel.reshape(width, f), out=work_buffer("z", (rows, f), x.dtype))
+                z = z.reshape(stop - start, oh, ow, f)
             if keep:
                 relu_dropout_max_pool(z, bias, scale, key, rate, start, *pool_args, out[start:stop],
                                       winners[start:stop])
@@ -145,6 +171,8 @@ class FusedConvBlock:
         dx = np.empty(x.shape, dtype=x.dtype) if input_gradient else None
         # A contiguous copy of kernel.T (small) makes the product dz @ kernel.T about twice as fast.
         kernel_t = np.ascontiguousarray(kernel.reshape(width, f).T)
+        # dL/dx is a stride-1 convolution of dL/dz with the flipped kernel, padded by 2 - pads.
+        flipped = winograd.kernel_transform(winograd.flipped_kernel(kernel)) if self.winograd else None
 
         def chunk(start, stop):
             """This chunk's share of dL/dkernel; fills its rows of dx and bias_sums."""
@@ -154,7 +182,11 @@ class FusedConvBlock:
                                        dz.reshape(stop - start, oh * ow, f), bias_sums[start:stop])
             cols = im2col_images(x[start:stop], kh, kw, sh, sw, top, left, oh, ow,
                                  work_buffer("cols", (rows, width), x.dtype))
-            if input_gradient:
+            if input_gradient and flipped is not None:
+                winograd.convolve(dz.reshape(stop - start, oh, ow, f), flipped, kh - 1 - top, kw - 1 - left,
+                                  dx[start:stop], work_buffers("winograd in", x.dtype),
+                                  work_buffers("winograd out", x.dtype))
+            elif input_gradient:
                 dcols = np.matmul(dz, kernel_t, out=work_buffer("dcols", (rows, width), x.dtype))
                 col2im_images(dcols, kh, kw, sh, sw, top, left, oh, ow, dx[start:stop])
             return cols.T @ dz
