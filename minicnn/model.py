@@ -160,10 +160,11 @@ class Sequential(Trainer):
             self.build(np.shape(x)[1:])
         self._plan = plan_for(self.layers[start:stop], per_layer_steps=return_outputs)
         outputs = []
-        for step in self._plan.steps:
-            x = step.forward(x, training)
-            if return_outputs:
-                outputs.append(x)
+        with self._plan.running():
+            for step in self._plan.steps:
+                x = step.forward(x, training)
+                if return_outputs:
+                    outputs.append(x)
         return outputs if return_outputs else x
 
     def __call__(self, x, training=None):
@@ -192,8 +193,9 @@ class Sequential(Trainer):
         if self._plan is None:
             raise ValueError("backward: run a forward pass first.")
         grad = grad_out
-        for backward_pass in self._plan.backward_passes(from_logits, input_gradient):
-            grad = backward_pass(grad)
+        with self._plan.running():
+            for backward_pass in self._plan.backward_passes(from_logits, input_gradient):
+                grad = backward_pass(grad)
         return grad if input_gradient else None
 
     # ---------------------------------------------------------------- one batch of training

@@ -17,19 +17,25 @@ not in the model:
 - ``from_logits``: the loss gave the gradient with respect to the last layer's
   pre-activation (softmax + cross-entropy fused), so the last step starts from
   ``backward_preactivation``;
+- ``running()``: the model runs the steps of a pass inside it; the numba backend's
+  holds BLAS to one thread there (``minicnn/fast/runtime.py``), because its steps spread
+  their work over the cores themselves;
 - ``input_gradient=False`` (training): the input is data and nothing below the
   lowest layer with weights learns, so backward stops at that step, and a step
   that can skip its own input gradient (``backward_parameters``: a fast conv or
   fused block, whose ``dL/dx`` costs a product as large as its forward one) does.
 """
+import contextlib
 
 
 class Plan:
-    """``spans``: ``[(number of layers, step), ...]`` covering ``layers`` in order."""
+    """``spans``: ``[(number of layers, step), ...]`` covering ``layers`` in order; ``running``:
+    a function giving the context the model runs the steps in (nothing, unless a backend needs it)."""
 
-    def __init__(self, layers, spans):
+    def __init__(self, layers, spans, running=contextlib.nullcontext):
         self.layers = list(layers)
         self.spans = list(spans)
+        self.running = running
         if sum(count for count, _ in self.spans) != len(self.layers):
             raise ValueError(f"a plan's steps cover {sum(c for c, _ in self.spans)} layers, not the "
                              f"{len(self.layers)} it was made for.")

@@ -25,11 +25,12 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
+from .runtime import blas_on_one_thread
+
 CHUNK_ENTRIES = 2**20      # numbers in a chunk's largest work array (4 MB in float32), one image at least
 CHUNKS_PER_THREAD = 4      # at least this many chunks per thread, when the batch has enough images
 
 _executor, _executor_threads = None, 0
-_blas = None
 _local = threading.local()
 
 
@@ -58,7 +59,7 @@ def run_in_chunks(work, batch_images, images):
     BLAS on one thread meanwhile. The calling thread takes chunks too, next to the worker
     threads (one fewer than numba's thread count), each taking the next chunk when done
     with its last; if a worker never gets a core, the caller does all the chunks itself."""
-    global _executor, _executor_threads, _blas
+    global _executor, _executor_threads
     starts = range(0, batch_images, images)
     results = [None] * len(starts)
     taken = itertools.count()                # next() on it is atomic: each chunk goes to one thread
@@ -70,10 +71,7 @@ def run_in_chunks(work, batch_images, images):
             number = next(taken)
 
     helpers = numba.get_num_threads() - 1
-    if _blas is None:
-        from threadpoolctl import ThreadpoolController
-        _blas = ThreadpoolController()
-    with _blas.limit(limits=1, user_api="blas"):
+    with blas_on_one_thread():
         if helpers == 0 or len(starts) == 1:
             take_chunks()
             return results

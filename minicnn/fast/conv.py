@@ -6,9 +6,9 @@ Replaces ``im2col``/``col2im`` and ``Conv2D.forward``/``backward`` of
 import numpy as np
 from numba import njit, prange
 
+from .chunks import images_per_chunk, run_in_chunks
 from .elementwise import FastActivation, column_sums
 
-SMALL_KERNEL_ENTRIES = 4096   # below this, sum the kernel gradient image by image (see kernel_gradient)
 
 
 FEW_CHANNELS = 8              # below this, im2col copies each window row as one run (see _im2col_rows)
@@ -128,19 +128,19 @@ def col2im_images(cols, kh, kw, sh, sw, pad_top, pad_left, oh, ow, dx):
     return dx
 
 
-def kernel_gradient(cols, dz, n):
-    """``cols.T @ dz``: (KH*KW*C, F), a sum over all N*OH*OW output pixels.
+def product_rows(rows, width, product):
+    """``[product(start, stop), ...]`` for the row ranges of a (rows, width) matrix product,
+    run by the worker threads with BLAS on one thread each (``chunks.py``), as the fused
+    blocks run theirs; OpenBLAS's own threads would then spin beside numba's."""
+    return run_in_chunks(product, rows, images_per_chunk(rows, width))
 
-    For a small kernel (the first layer's 3*3*1 x 32) that one product has a
-    tiny output and 235,200 terms per entry; OpenBLAS's threads then spend
-    their time waiting on each other (seconds on a busy machine). The same
-    sum done image by image, then added up, has no such trouble.
-    """
-    width, filters = cols.shape[1], dz.shape[1]
-    if width * filters > SMALL_KERNEL_ENTRIES:
-        return cols.T @ dz
-    per_image = np.matmul(cols.reshape(n, -1, width).transpose(0, 2, 1), dz.reshape(n, -1, filters))
-    return per_image.sum(axis=0)
+
+def kernel_gradient(cols, dz):
+    """``cols.T @ dz``: (KH*KW*C, F), a sum over all N*OH*OW output pixels, added up from
+    each chunk of rows' share (one long product for a small kernel, the first layer's
+    3*3*1 x 32, made OpenBLAS's threads wait on each other)."""
+    shares = product_rows(len(cols), cols.shape[1], lambda start, stop: cols[start:stop].T @ dz[start:stop])
+    return np.sum(shares, axis=0).astype(cols.dtype, copy=False)
 
 
 class FastConv2D:
@@ -167,7 +167,10 @@ class FastConv2D:
         width = layer.params["kernel"].shape[0] * layer.params["kernel"].shape[1] * x.shape[3]
         cols = im2col(np.ascontiguousarray(x), *self.layer.window.kernel_args(),
                       self.buffer("cols", (n * oh * ow, width), x.dtype))
-        z = (cols @ layer.params["kernel"].reshape(width, layer.filters)).reshape(n, oh, ow, layer.filters)
+        kernel = layer.params["kernel"].reshape(width, layer.filters)
+        z = np.empty((len(cols), layer.filters), dtype=x.dtype)
+        product_rows(len(cols), width, lambda start, stop: np.matmul(cols[start:stop], kernel, out=z[start:stop]))
+        z = z.reshape(n, oh, ow, layer.filters)
         self.cache = (x.shape, cols)          # cols is a buffer: valid until the next batch
         return self.activation.forward(z, training)
 
@@ -179,7 +182,9 @@ class FastConv2D:
         x_shape, cols = self.cache
         # A contiguous copy of kernel.T (small) makes this large product about twice as fast.
         kernel_t = np.ascontiguousarray(self.layer.params["kernel"].reshape(-1, self.layer.filters).T)
-        dcols = np.matmul(dz, kernel_t, out=self.buffer("dcols", cols.shape, dz.dtype))
+        dcols = self.buffer("dcols", cols.shape, dz.dtype)
+        product_rows(len(dz), cols.shape[1], lambda start, stop: np.matmul(dz[start:stop], kernel_t,
+                                                                           out=dcols[start:stop]))
         return col2im(dcols, x_shape, *self.layer.window.kernel_args())
 
     def backward_parameters(self, grad_out):
@@ -192,7 +197,7 @@ class FastConv2D:
         layer = self.layer
         x_shape, cols = self.cache
         dz = np.ascontiguousarray(grad_z).reshape(-1, layer.filters)
-        layer.grads["kernel"] = kernel_gradient(cols, dz, x_shape[0]).reshape(layer.params["kernel"].shape)
+        layer.grads["kernel"] = kernel_gradient(cols, dz).reshape(layer.params["kernel"].shape)
         if layer.use_bias:
             layer.grads["bias"] = column_sums(dz)
         return dz

@@ -70,4 +70,4 @@ def plan(layers, per_layer=False):
         count = fusable_length(layers[i:]) if fuse else 0
         steps.append((count, fused_block(layers[i:i + count])) if count else (1, twin(layers[i])))
         i += count or 1
-    return Plan(layers, steps)
+    return Plan(layers, steps, running=runtime.blas_on_one_thread)
