@@ -111,26 +111,26 @@ def gap_cnn(input_shape=INPUT_SHAPE, num_classes=10):
     return model
 
 
-@recipe(epochs=28, batch_size=128, seed_project="002", validate_on_test=True)
+@recipe(epochs=20, batch_size=128, seed_project="002")
 def bn_cnn(input_shape=INPUT_SHAPE, num_classes=10):
     """Seed 002's "how would you improve it", answered: three conv blocks, each followed by
     BatchNormalization, random horizontal flips of the training images, dropout in the head,
     and Adam with a learning rate that shrinks by 10% per epoch (469 steps at batch 128), for
-    28 epochs.
+    20 epochs.
 
     BatchNormalization sits after each block's pooling, where the maps are 4x smaller (the
-    conv + ReLU + max-pool stays one fused fast block). ``python -m minicnn train --model
-    bn_cnn --seed S`` reached 93.62% test accuracy with seed 0 and 93.53% with seed 1; 93%
-    was first passed after 15 and 20 epochs (the training times are in the README).
+    conv + ReLU + max-pool stays one fused fast block).
 
-    Those runs watched the test set after every epoch, and the recipe was chosen by looking at
-    it, so 93.6% is a test figure of a test-tuned recipe. Chosen on validation instead
-    (``python -m minicnn.course.experiments bn_cnn --decay 0.8``: the first 50,000 training
-    images, the last 10,000 held out, the rate x0.8 per epoch, seed 0;
-    ``minicnn/course/results/bn_cnn_decay0.8_seed0.json``): validation accuracy was highest,
-    92.99%, after epoch 13 of the 14 that a shared machine finished, and that
-    model's test accuracy, read once, is 92.45%. The 28-epoch x0.9 recipe is still to be
-    checked on validation (a 28-epoch run did not fit beside other jobs).
+    The rate's decay and the number of epochs were chosen on validation data
+    (``python -m minicnn.course.experiments bn_cnn_recipe``, ``minicnn/course/results/``):
+    trained on the first 50,000 training images with seeds 0 and 1, validated on the last
+    10,000, decay x0.9 reached a mean validation accuracy of 93.25% after epoch 20 (the last
+    one run; the curve still rose by about 0.05 points an epoch), x0.8 at most 93.10% (epoch 11);
+    seed to seed, the runs differed by about 0.1 point, so the two are close. The chosen
+    models' test accuracy, read once afterwards: 92.56% ± 0.09%. (An earlier recipe of 28
+    epochs reached 93.62% on the test set trained on all 60,000 images, but it was chosen by
+    watching that test set.) ``python -m minicnn train --model bn_cnn`` holds out 10% of the
+    training images for validation, as it does for every recipe that is not a seed project's.
     """
     steps_per_epoch = -(-60000 // 128)
     model = Sequential([

@@ -61,3 +61,15 @@ def test_bn_cnn_recipe_is_chosen_on_the_mean_validation_accuracy_and_never_on_th
     assert len(chosen["candidates"][0.9]) == 3          # only the epochs every seed reached
     with pytest.raises(ValueError, match="no bn_cnn runs"):
         experiments.choose_bn_cnn_recipe([])
+
+
+def test_the_shipped_bn_cnn_recipe_is_the_one_its_shipped_runs_choose_and_the_zoo_trains_it():
+    from minicnn import zoo
+    records = [json.loads(path.read_text()) for path in sorted(experiments.RESULTS_DIR.glob("bn_cnn_decay*_seed*.json"))]
+    chosen = json.loads(json.dumps(experiments.choose_bn_cnn_recipe(records)))     # as the file holds it
+    assert json.loads(experiments.BN_CNN_FILE.read_text()) == chosen
+    assert len(chosen["seeds"]) >= 2 and all(record["n_validation"] == 10000 for record in records)
+    assert zoo.bn_cnn.training["epochs"] == chosen["epochs"] and not zoo.bn_cnn.training["validate_on_test"]
+    rate = zoo.bn_cnn().optimizer.get_config()["learning_rate"]["config"]
+    assert rate["decay_rate"] == chosen["decay_rate"] and rate["staircase"]
+    assert f"{chosen['test_mean']:.2%}" in zoo.bn_cnn.__doc__ and f"{chosen['val_mean']:.2%}" in zoo.bn_cnn.__doc__
