@@ -113,11 +113,11 @@ def test_the_learners_notebook_runs_its_task_cells_and_each_check_says_not_imple
 def test_executed_copy_has_the_source_code_ran_in_full_mode_and_shows_no_noise(path):
     copy = EXECUTED / path.name
     assert copy.is_file(), f"no executed copy: run python -m minicnn.runs.build_pages {path.stem}"
-    source = cells.with_solutions(read(path))            # the copies show the worked solutions
-    assert build_pages.code_sources(read(copy)) == build_pages.code_sources(source), (
+    source, executed = cells.with_solutions(read(path)), read(copy)   # the copies show the worked solutions
+    assert build_pages.code_sources(executed) == build_pages.code_sources(source), (
         f"{copy} is stale: run python -m minicnn.runs.build_pages {path.stem}")
-    assert read(copy).metadata["minicnn"]["mode"] == "full", "the copies show the real run: build without MINICNN_FAST"
-    assert not noise(read(copy)), f"{copy.name}: output a learner should not see: {noise(read(copy))}"
+    assert executed.metadata["minicnn"]["mode"] == "full", "the copies show the real run: build without MINICNN_FAST"
+    assert not noise(executed), f"{copy.name}: output a learner should not see: {noise(executed)}"
 
 
 def test_the_kernel_captures_file_descriptor_output_under_pytest_too():

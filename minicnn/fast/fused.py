@@ -39,11 +39,11 @@ runs the forward pass again, keeping the winners.
 import numpy as np
 
 from ..layers import Conv2D, Dropout, MaxPooling2D, ReLU, ZeroPadding2D
+from . import winograd
 from .chunks import images_per_chunk, run_in_chunks, work_buffer
 from .conv import col2im_images, im2col_images
 from .fused_kernels import direct_conv_max_pool_relu, max_pool_relu, pool_dropout_relu_backward, relu_dropout_max_pool
 from .runtime import park_blas_threads
-from . import winograd
 
 DIRECT_MAX_WIDTH = 16        # KH*KW*C at most this: convolve directly at inference, no im2col (see fused_kernels.py)
 WINOGRAD_MIN_CHANNELS = 16   # a 3x3 stride-1 conv with at least this many channels in and out uses winograd.py
@@ -169,10 +169,12 @@ class FusedConvBlock:
         n, f, width = len(x), conv.filters, kh * kw * x.shape[3]
         bias_sums = np.zeros((n, f), dtype=np.float64)
         dx = np.empty(x.shape, dtype=x.dtype) if input_gradient else None
-        # A contiguous copy of kernel.T (small) makes the product dz @ kernel.T about twice as fast.
-        kernel_t = np.ascontiguousarray(kernel.reshape(width, f).T)
-        # dL/dx is a stride-1 convolution of dL/dz with the flipped kernel, padded by 2 - pads.
-        flipped = winograd.kernel_transform(winograd.flipped_kernel(kernel)) if self.winograd else None
+        # dL/dx, when asked for: by winograd.py, a stride-1 convolution of dL/dz with the flipped kernel,
+        # padded by 2 - pads; otherwise dz @ kernel.T and col2im (a contiguous copy of kernel.T, small,
+        # makes that product about twice as fast).
+        flipped = winograd.kernel_transform(winograd.flipped_kernel(kernel)) if input_gradient and self.winograd \
+            else None
+        kernel_t = np.ascontiguousarray(kernel.reshape(width, f).T) if input_gradient and not self.winograd else None
 
         def chunk(start, stop):
             """This chunk's share of dL/dkernel; fills its rows of dx and bias_sums."""
@@ -182,11 +184,11 @@ class FusedConvBlock:
                                        dz.reshape(stop - start, oh * ow, f), bias_sums[start:stop])
             cols = im2col_images(x[start:stop], kh, kw, sh, sw, top, left, oh, ow,
                                  work_buffer("cols", (rows, width), x.dtype))
-            if input_gradient and flipped is not None:
+            if flipped is not None:
                 winograd.convolve(dz.reshape(stop - start, oh, ow, f), flipped, kh - 1 - top, kw - 1 - left,
                                   dx[start:stop], work_buffers("winograd in", x.dtype),
                                   work_buffers("winograd out", x.dtype))
-            elif input_gradient:
+            elif kernel_t is not None:
                 dcols = np.matmul(dz, kernel_t, out=work_buffer("dcols", (rows, width), x.dtype))
                 col2im_images(dcols, kh, kw, sh, sw, top, left, oh, ow, dx[start:stop])
             return cols.T @ dz

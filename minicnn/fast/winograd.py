@@ -57,24 +57,17 @@ def input_transform(x, pad_top, pad_left, tiles_h, tiles_w, v):
             for tj in range(tiles_w):
                 tile = (img * tiles_h + ti) * tiles_w + tj
                 top, left = 2 * ti - pad_top, 2 * tj - pad_left
-                if 0 <= top and top + 4 <= h and 0 <= left and left + 4 <= w:
-                    for b in range(4):                   # inside the image: e = B^T d straight from x
-                        for k in range(c):
-                            d0, d1 = x[img, top, left + b, k], x[img, top + 1, left + b, k]
-                            d2, d3 = x[img, top + 2, left + b, k], x[img, top + 3, left + b, k]
-                            e[0, b, k], e[1, b, k], e[2, b, k], e[3, b, k] = d0 - d2, d1 + d2, d2 - d1, d1 - d3
-                else:
-                    for a in range(4):                   # on the border: the tile with its zeros first
-                        for b in range(4):
-                            inside = 0 <= top + a < h and 0 <= left + b < w
-                            for k in range(c):           # a loop, not a slice: no view made per pixel
-                                d[a, b, k] = x[img, top + a, left + b, k] if inside else 0
-                    for b in range(4):                   # e = B^T d: combine rows
-                        for k in range(c):
-                            e[0, b, k] = d[0, b, k] - d[2, b, k]
-                            e[1, b, k] = d[1, b, k] + d[2, b, k]
-                            e[2, b, k] = d[2, b, k] - d[1, b, k]
-                            e[3, b, k] = d[1, b, k] - d[3, b, k]
+                for a in range(4):                       # the tile, with zeros outside the image
+                    for b in range(4):
+                        inside = 0 <= top + a < h and 0 <= left + b < w
+                        for k in range(c):               # a loop, not a slice: no view made per pixel
+                            d[a, b, k] = x[img, top + a, left + b, k] if inside else 0
+                for b in range(4):                       # e = B^T d: combine rows
+                    for k in range(c):
+                        e[0, b, k] = d[0, b, k] - d[2, b, k]
+                        e[1, b, k] = d[1, b, k] + d[2, b, k]
+                        e[2, b, k] = d[2, b, k] - d[1, b, k]
+                        e[3, b, k] = d[1, b, k] - d[3, b, k]
                 for a in range(4):                       # v = e B: combine columns
                     for k in range(c):
                         v[4 * a, tile, k] = e[a, 0, k] - e[a, 2, k]
