@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import minicnn
 from minicnn.fast import plan, twin
@@ -18,7 +19,7 @@ from minicnn.fast.conv import FEW_CHANNELS, col2im, col2im_images, im2col, im2co
 from minicnn.fast.dropout import dropout, dropout_backward, uniform
 from minicnn.fast.elementwise import ROWS_PER_BLOCK, bias_relu, column_sums, relu
 from minicnn.fast.pooling import max_pool
-from minicnn.layers import (AveragePooling2D, Conv2D, Dense, Dropout, Flatten, MaxPooling2D, ReLU,
+from minicnn.layers import (AveragePooling2D, Conv2D, Dense, Dropout, Flatten, Layer, MaxPooling2D, ReLU,
                             ZeroPadding2D)
 from minicnn.layers import conv as numpy_conv
 from minicnn.layers.dropout import dropout_forward
@@ -261,6 +262,44 @@ def test_a_training_step_gives_the_same_numbers_on_both_backends(dtype, monkeypa
     assert abs(fast_loss - loss) <= (1e-5 if dtype == "float32" else 1e-10) * abs(loss)
     for fast, slow in zip(fast_grads, grads):
         assert_agree(fast, slow)
+
+
+class BlasThreadsSeen(Layer):
+    """Passes its input and gradient on, noting how many threads BLAS may use during each pass."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def forward(self, x, training=False):
+        self.seen.append(blas_threads())
+        return x
+
+    def backward(self, grad_out):
+        self.seen.append(blas_threads())
+        return grad_out
+
+
+def blas_threads():
+    return {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
+
+
+@pytest.mark.parametrize("backend, inside", [("numba", {1}), ("numpy", {2})])
+def test_blas_is_held_to_one_thread_during_a_pass_on_the_fast_backend_only(backend, inside):
+    # The fast backend spreads its own work over the cores: OpenBLAS's threads would spin beside them.
+    before = minicnn.get_backend()
+    minicnn.set_backend(backend)
+    try:
+        spy = BlasThreadsSeen()
+        model = minicnn.Sequential([spy, Dense(3)], input_shape=(4,))
+        with threadpool_limits(2, user_api="blas"):
+            model.forward(np.ones((2, 4), dtype=np.float32), training=True)
+            model.backward(np.ones((2, 3), dtype=np.float32))
+            after = blas_threads()
+    finally:
+        minicnn.set_backend(before)
+    assert spy.seen == [inside, inside]
+    assert after == {2}                                          # as it was before the pass
 
 
 def test_the_switch_reaches_a_model_built_before_it():

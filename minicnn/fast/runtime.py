@@ -19,8 +19,8 @@ And while a model's pass runs on this backend, BLAS stays on one thread
 (``blas_on_one_thread``, the plan's ``running``): the fused blocks spread their
 chunks over the cores themselves. A product on OpenBLAS's own threads (a Dense
 layer's) leaves its workers spinning for a while afterwards, and on two cores
-they take a core from the numba kernels that come next: with BLAS held to one
-thread, seed 001's training epoch took about a third less time here.
+they take a core from the numba kernels that come next (the README's Speed
+section has the measurements).
 """
 import contextlib
 import ctypes
