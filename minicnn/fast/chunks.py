@@ -19,6 +19,7 @@ The kernels that run on a chunk are compiled with ``nogil=True`` and have no
 parallel loop (numba's thread pool must not be entered from two threads at once).
 """
 import itertools
+import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -47,7 +48,7 @@ def work_buffer(name, shape, dtype):
     every chunk would map and zero new pages each time. It grows to the largest size asked
     for; a smaller request gets the front of it."""
     buffers = _local.__dict__.setdefault("buffers", {})
-    size = int(np.prod(shape))
+    size = math.prod(shape)
     array = buffers.get(name)
     if array is None or array.size < size or array.dtype != dtype:
         array = buffers[name] = np.empty(size, dtype=dtype)

@@ -30,9 +30,14 @@ G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0
 
 
 def kernel_transform(kernel):
-    """U (16, C, F) = G g G^T for every (input channel, filter) slice g of kernel (3, 3, C, F)."""
-    u = np.einsum("ia,abcf,jb->ijcf", G, kernel.astype(np.float64), G)
-    return np.ascontiguousarray(u.reshape(16, *kernel.shape[2:]).astype(kernel.dtype))
+    """U (16, C, F) = G g G^T for every (input channel, filter) slice g of kernel (3, 3, C, F).
+
+    Two small matrix products, each over all C*F slices at once: G @ g (rows), then G on the
+    columns (``@`` broadcasts G over the four rows)."""
+    _, _, channels, filters = kernel.shape
+    g = G.astype(kernel.dtype)
+    rows = (g @ kernel.reshape(3, 3 * channels * filters)).reshape(4, 3, channels * filters)
+    return (g @ rows).reshape(16, channels, filters)
 
 
 def flipped_kernel(kernel):
