@@ -17,8 +17,8 @@ through every step by one worker thread (``chunks.py``):
 
 A 3x3 stride-1 conv with ``WINOGRAD_MIN_CHANNELS`` or more channels in and out
 (the second and later blocks of most networks) computes its output and ``dL/dx``
-by Winograd's F(2x2, 3x3) instead (``winograd.py``: 16 products per 2x2 tile
-where im2col needs 36); its kernel gradient keeps im2col's product, which
+by Winograd's F(4x4, 3x3) instead (``winograd.py``: 36 products per 4x4 tile
+where im2col needs 144); its kernel gradient keeps im2col's product, which
 Winograd's form did not make faster here.
 
 At inference (no dropout, no winners to keep) the pool takes the window max
@@ -96,8 +96,9 @@ class FusedConvBlock:
     def chunk_images(self, x):
         """Images per chunk: the largest work array of a chunk (columns or conv output) stays small."""
         kh, kw, _, _, _, _, oh, ow = self.conv_geometry()
-        filters = self.conv.filters * (4 if self.winograd else 1)     # winograd.py's products: 4 numbers a pixel
-        return images_per_chunk(len(x), oh * ow * max(kh * kw * x.shape[3], filters))
+        # winograd.py's products: 36 numbers a 4x4 tile, 2.25 a pixel
+        filters = self.conv.filters * (winograd.POSITIONS / winograd.TILE**2 if self.winograd else 1)
+        return images_per_chunk(len(x), int(oh * ow * max(kh * kw * x.shape[3], filters)))
 
     # ------------------------------------------------------------ forward
     def forward(self, x, training=False):

@@ -1,43 +1,67 @@
-"""Winograd's F(2x2, 3x3): a 3x3 stride-1 convolution with 2.25 times fewer multiplications.
+"""Winograd's F(4x4, 3x3): a 3x3 stride-1 convolution with four times fewer multiplications.
 
 im2col turns a convolution into one matrix product with 9 multiply-adds per
 input channel for every output value. Winograd's minimal filtering (Lavin and
 Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016) computes
-each 2x2 tile of outputs from the 4x4 tile of inputs under it with 16 products
-per channel pair instead of 36:
+each 4x4 tile of outputs from the 6x6 tile of inputs under it with 36 products
+per channel pair instead of 144:
 
-    Y = A^T [ (G g G^T) * (B^T d B) ] A          (* elementwise, all 4x4)
+    Y = A^T [ (G g G^T) * (B^T d B) ] A          (* elementwise, all 6x6)
 
-    g: a 3x3 kernel slice, d: a 4x4 input tile, Y: the 2x2 output tile,
-    B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
-    G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]],
-    A^T = [[1, 1, 1, 0], [0, 1, -1, -1]].
+    g: a 3x3 kernel slice, d: a 6x6 input tile, Y: the 4x4 output tile;
+    A^T (4, 6), G (6, 3) and B^T (6, 6) below.
 
-Summed over input channels, the elementwise product becomes 16 matrix products,
-one per position of the 4x4 tile: M[xi] (tiles, F) = V[xi] (tiles, C) @ U[xi]
+The matrices come from the Toom-Cook construction on the points 0, 1, -1, 1/2,
+-2 and infinity (Barabasz et al., "Error analysis and improving the accuracy of
+Winograd convolution for deep neural networks", 2020): in float32 their results
+stay about 3 times closer to im2col's than with Lavin's points 0, +-1, +-2.
+
+Summed over input channels, the elementwise product becomes 36 matrix products,
+one per position of the 6x6 tile: M[xi] (tiles, F) = V[xi] (tiles, C) @ U[xi]
 (C, F). These are what BLAS runs; the transforms around them are cheap passes
 over the input and the output. Used by the fused conv blocks (``fused.py``) for
 the forward pass and for dL/dx (a stride-1 convolution of dL/dz with the kernel
 flipped, ``flipped_kernel``) when the conv is 3x3, stride 1, with enough
 channels on both sides; the kernel gradient keeps im2col. The results equal
-im2col's up to float rounding (the transforms add and halve; ``tests/test_fused.py``).
+im2col's up to float rounding (``tests/test_fused.py``).
 """
 import numpy as np
 from numba import njit
 
-# G: kernel transform (4, 3). Its halves are exact in binary floating point.
-G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
+TILE = 4                        # outputs per side of a tile
+SPAN = TILE + 2                 # inputs per side of a tile (a 3x3 kernel adds 2)
+POSITIONS = SPAN * SPAN         # products per tile: 36 matrix products
+
+# A^T (4, 6): from the 36 products of a tile to its 4x4 outputs (one row per output).
+AT = np.array([[1.0, 1.0, 1.0, 1.0, 1.0, 0.0],
+               [0.0, 1.0, -1.0, 0.5, -2.0, 0.0],
+               [0.0, 1.0, 1.0, 0.25, 4.0, 0.0],
+               [0.0, 1.0, -1.0, 0.125, -8.0, 1.0]])
+# G (6, 3): kernel transform.
+G = np.array([[1.0, 0.0, 0.0],
+              [1 / 3, 1 / 3, 1 / 3],
+              [-1 / 3, 1 / 3, -1 / 3],
+              [-16 / 15, -8 / 15, -4 / 15],
+              [1 / 15, -2 / 15, 4 / 15],
+              [0.0, 0.0, 1.0]])
+# B^T (6, 6): input transform.
+BT = np.array([[1.0, -1.5, -2.0, 1.5, 1.0, 0.0],
+               [0.0, -1.0, 0.5, 2.5, 1.0, 0.0],
+               [0.0, 1.0, -2.5, 0.5, 1.0, 0.0],
+               [0.0, -2.0, -1.0, 2.0, 1.0, 0.0],
+               [0.0, 0.5, -1.0, -0.5, 1.0, 0.0],
+               [0.0, 1.0, -1.5, -2.0, 1.5, 1.0]])
 
 
 def kernel_transform(kernel):
-    """U (16, C, F) = G g G^T for every (input channel, filter) slice g of kernel (3, 3, C, F).
+    """U (36, C, F) = G g G^T for every (input channel, filter) slice g of kernel (3, 3, C, F).
 
-    Two small matrix products, each over all C*F slices at once: G @ g (rows), then G on the
-    columns (``@`` broadcasts G over the four rows)."""
+    Two small matrix products in float64 (G's thirds and fifteenths are not exact in
+    binary), each over all C*F slices at once: G @ g (rows), then G on the columns
+    (``@`` broadcasts G over the six rows)."""
     _, _, channels, filters = kernel.shape
-    g = G.astype(kernel.dtype)
-    rows = (g @ kernel.reshape(3, 3 * channels * filters)).reshape(4, 3, channels * filters)
-    return (g @ rows).reshape(16, channels, filters)
+    rows = (G @ kernel.reshape(3, 3 * channels * filters)).reshape(SPAN, 3, channels * filters)
+    return (G @ rows).reshape(POSITIONS, channels, filters).astype(kernel.dtype)
 
 
 def flipped_kernel(kernel):
@@ -46,74 +70,96 @@ def flipped_kernel(kernel):
 
 
 def tiles(out_h, out_w):
-    """Number of 2x2 output tiles down and across (the last ones may hang over the edge)."""
-    return (out_h + 1) // 2, (out_w + 1) // 2
+    """Number of 4x4 output tiles down and across (the last ones may hang over the edge)."""
+    return -(-out_h // TILE), -(-out_w // TILE)
+
+
+@njit(inline="always")
+def _input_rows(d0, d1, d2, d3, d4, d5):
+    """B^T d for one column (d0 ... d5) of a tile: the six rows of B^T above, written out."""
+    return (d0 - 1.5 * d1 - 2.0 * d2 + 1.5 * d3 + d4,
+            -d1 + 0.5 * d2 + 2.5 * d3 + d4,
+            d1 - 2.5 * d2 + 0.5 * d3 + d4,
+            -2.0 * d1 - d2 + 2.0 * d3 + d4,
+            0.5 * d1 - d2 - 0.5 * d3 + d4,
+            d1 - 1.5 * d2 - 2.0 * d3 + 1.5 * d4 + d5)
+
+
+@njit(inline="always")
+def _output_rows(m0, m1, m2, m3, m4, m5):
+    """A^T m for one column (m0 ... m5) of a tile's products: the four rows of A^T above."""
+    plus, minus = m1 + m2, m1 - m2
+    return (m0 + plus + m3 + m4,
+            minus + 0.5 * m3 - 2.0 * m4,
+            plus + 0.25 * m3 + 4.0 * m4,
+            minus + 0.125 * m3 - 8.0 * m4 + m5)
 
 
 @njit(nogil=True, cache=True)
 def input_transform(x, pad_top, pad_left, tiles_h, tiles_w, v):
-    """x (n, H, W, C) -> v (16, n * tiles_h * tiles_w, C): B^T d B of every 4x4 input tile d
-    (tile (i, j) starts at row 2i - pad_top, column 2j - pad_left; outside the image, zeros)."""
+    """x (n, H, W, C) -> v (36, n * tiles_h * tiles_w, C): B^T d B of every 6x6 input tile d
+    (tile (i, j) starts at row 4i - pad_top, column 4j - pad_left; outside the image, zeros)."""
     n, h, w, c = x.shape
-    d = np.empty((4, 4, c), dtype=x.dtype)
-    e = np.empty((4, 4, c), dtype=x.dtype)
+    d = np.empty((SPAN, SPAN, c), dtype=x.dtype)
+    e = np.empty((SPAN, SPAN, c), dtype=x.dtype)      # e = B^T d
     for img in range(n):
         for ti in range(tiles_h):
             for tj in range(tiles_w):
                 tile = (img * tiles_h + ti) * tiles_w + tj
-                top, left = 2 * ti - pad_top, 2 * tj - pad_left
-                for a in range(4):                       # the tile, with zeros outside the image
-                    for b in range(4):
-                        inside = 0 <= top + a < h and 0 <= left + b < w
-                        for k in range(c):               # a loop, not a slice: no view made per pixel
-                            d[a, b, k] = x[img, top + a, left + b, k] if inside else 0
-                for b in range(4):                       # e = B^T d: combine rows
+                top, left = TILE * ti - pad_top, TILE * tj - pad_left
+                for a in range(SPAN):                    # the tile, with zeros outside the image
+                    for b in range(SPAN):
+                        if 0 <= top + a < h and 0 <= left + b < w:
+                            for k in range(c):           # a loop, not a slice: no view made per pixel
+                                d[a, b, k] = x[img, top + a, left + b, k]
+                        else:
+                            for k in range(c):
+                                d[a, b, k] = 0
+                for b in range(SPAN):                    # e = B^T d: combine rows
                     for k in range(c):
-                        e[0, b, k] = d[0, b, k] - d[2, b, k]
-                        e[1, b, k] = d[1, b, k] + d[2, b, k]
-                        e[2, b, k] = d[2, b, k] - d[1, b, k]
-                        e[3, b, k] = d[1, b, k] - d[3, b, k]
-                for a in range(4):                       # v = e B: combine columns
+                        e[0, b, k], e[1, b, k], e[2, b, k], e[3, b, k], e[4, b, k], e[5, b, k] = _input_rows(
+                            d[0, b, k], d[1, b, k], d[2, b, k], d[3, b, k], d[4, b, k], d[5, b, k])
+                for a in range(SPAN):                    # v = e B: combine columns
+                    row = SPAN * a
                     for k in range(c):
-                        v[4 * a, tile, k] = e[a, 0, k] - e[a, 2, k]
-                        v[4 * a + 1, tile, k] = e[a, 1, k] + e[a, 2, k]
-                        v[4 * a + 2, tile, k] = e[a, 2, k] - e[a, 1, k]
-                        v[4 * a + 3, tile, k] = e[a, 1, k] - e[a, 3, k]
+                        (v[row, tile, k], v[row + 1, tile, k], v[row + 2, tile, k], v[row + 3, tile, k],
+                         v[row + 4, tile, k], v[row + 5, tile, k]) = _input_rows(
+                            e[a, 0, k], e[a, 1, k], e[a, 2, k], e[a, 3, k], e[a, 4, k], e[a, 5, k])
     return v
 
 
 @njit(nogil=True, cache=True)
 def output_transform(m, tiles_h, tiles_w, out):
-    """m (16, n * tiles_h * tiles_w, F) -> out (n, OH, OW, F): A^T m A of every tile, the 2x2
+    """m (36, n * tiles_h * tiles_w, F) -> out (n, OH, OW, F): A^T m A of every tile, the 4x4
     outputs that fall inside OH x OW written."""
     n, oh, ow, f = out.shape
-    s = np.empty((2, 4, f), dtype=out.dtype)
+    s = np.empty((TILE, SPAN, f), dtype=out.dtype)     # s = A^T m
+    y = np.empty((TILE, TILE, f), dtype=out.dtype)     # y = s A
     for img in range(n):
         for ti in range(tiles_h):
             for tj in range(tiles_w):
                 tile = (img * tiles_h + ti) * tiles_w + tj
-                for b in range(4):                       # s = A^T m: combine rows
+                for b in range(SPAN):                    # s = A^T m: combine rows
                     for k in range(f):
-                        m1, m2 = m[4 + b, tile, k], m[8 + b, tile, k]
-                        s[0, b, k] = m[b, tile, k] + m1 + m2
-                        s[1, b, k] = m1 - m2 - m[12 + b, tile, k]
-                for a in range(2):                       # out = s A: combine columns
-                    row = 2 * ti + a
-                    if row >= oh:
-                        continue
+                        s[0, b, k], s[1, b, k], s[2, b, k], s[3, b, k] = _output_rows(
+                            m[b, tile, k], m[SPAN + b, tile, k], m[2 * SPAN + b, tile, k],
+                            m[3 * SPAN + b, tile, k], m[4 * SPAN + b, tile, k], m[5 * SPAN + b, tile, k])
+                for a in range(TILE):                    # y = s A: combine columns
                     for k in range(f):
-                        out[img, row, 2 * tj, k] = s[a, 0, k] + s[a, 1, k] + s[a, 2, k]
-                    if 2 * tj + 1 < ow:
+                        y[a, 0, k], y[a, 1, k], y[a, 2, k], y[a, 3, k] = _output_rows(
+                            s[a, 0, k], s[a, 1, k], s[a, 2, k], s[a, 3, k], s[a, 4, k], s[a, 5, k])
+                for a in range(min(TILE, oh - TILE * ti)):   # the outputs inside the image
+                    for b in range(min(TILE, ow - TILE * tj)):
                         for k in range(f):
-                            out[img, row, 2 * tj + 1, k] = s[a, 1, k] - s[a, 2, k] - s[a, 3, k]
+                            out[img, TILE * ti + a, TILE * tj + b, k] = y[a, b, k]
     return out
 
 
 def convolve(x, u, pad_top, pad_left, out, v_buffer, m_buffer):
     """out (n, OH, OW, F) = the stride-1 3x3 convolution of x (n, H, W, C) whose kernel
-    transform is u (16, C, F), no bias. ``v_buffer``/``m_buffer`` give work arrays by shape."""
+    transform is u (36, C, F), no bias. ``v_buffer``/``m_buffer`` give work arrays by shape."""
     tiles_h, tiles_w = tiles(out.shape[1], out.shape[2])
     count = len(x) * tiles_h * tiles_w
-    v = input_transform(x, pad_top, pad_left, tiles_h, tiles_w, v_buffer((16, count, x.shape[3])))
-    m = np.matmul(v, u, out=m_buffer((16, count, u.shape[2])))
+    v = input_transform(x, pad_top, pad_left, tiles_h, tiles_w, v_buffer((POSITIONS, count, x.shape[3])))
+    m = np.matmul(v, u, out=m_buffer((POSITIONS, count, u.shape[2])))
     return output_transform(m, tiles_h, tiles_w, out)
