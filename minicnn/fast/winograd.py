@@ -76,23 +76,29 @@ def tiles(out_h, out_w):
 
 @njit(inline="always")
 def _input_rows(d0, d1, d2, d3, d4, d5):
-    """B^T d for one column (d0 ... d5) of a tile: the six rows of B^T above, written out."""
-    return (d0 - 1.5 * d1 - 2.0 * d2 + 1.5 * d3 + d4,
-            -d1 + 0.5 * d2 + 2.5 * d3 + d4,
-            d1 - 2.5 * d2 + 0.5 * d3 + d4,
-            -2.0 * d1 - d2 + 2.0 * d3 + d4,
-            0.5 * d1 - d2 - 0.5 * d3 + d4,
-            d1 - 1.5 * d2 - 2.0 * d3 + 1.5 * d4 + d5)
+    """B^T d for one column (d0 ... d5) of a tile: the six rows of B^T above, written out.
+
+    The constants are float32 (all exact in it): a Python float would be float64 to
+    numba and turn float32 arithmetic into float64, at half the vector width."""
+    half, one_half, two, two_half = np.float32(0.5), np.float32(1.5), np.float32(2.0), np.float32(2.5)
+    return (d0 - one_half * d1 - two * d2 + one_half * d3 + d4,
+            -d1 + half * d2 + two_half * d3 + d4,
+            d1 - two_half * d2 + half * d3 + d4,
+            -two * d1 - d2 + two * d3 + d4,
+            half * d1 - d2 - half * d3 + d4,
+            d1 - one_half * d2 - two * d3 + one_half * d4 + d5)
 
 
 @njit(inline="always")
 def _output_rows(m0, m1, m2, m3, m4, m5):
     """A^T m for one column (m0 ... m5) of a tile's products: the four rows of A^T above."""
     plus, minus = m1 + m2, m1 - m2
+    two, four, eight = np.float32(2.0), np.float32(4.0), np.float32(8.0)      # float32: see _input_rows
+    half, quarter, eighth = np.float32(0.5), np.float32(0.25), np.float32(0.125)
     return (m0 + plus + m3 + m4,
-            minus + 0.5 * m3 - 2.0 * m4,
-            plus + 0.25 * m3 + 4.0 * m4,
-            minus + 0.125 * m3 - 8.0 * m4 + m5)
+            minus + half * m3 - two * m4,
+            plus + quarter * m3 + four * m4,
+            minus + eighth * m3 - eight * m4 + m5)
 
 
 @njit(nogil=True, cache=True)
