@@ -43,7 +43,6 @@ from . import winograd
 from .chunks import images_per_chunk, run_in_chunks, work_buffer
 from .conv import col2im_images, im2col_images
 from .fused_kernels import direct_conv_max_pool_relu, max_pool_relu, pool_dropout_relu_backward, relu_dropout_max_pool
-from .runtime import park_blas_threads
 
 DIRECT_MAX_WIDTH = 16        # KH*KW*C at most this: convolve directly at inference, no im2col (see fused_kernels.py)
 WINOGRAD_MIN_CHANNELS = 16   # a 3x3 stride-1 conv with at least this many channels in and out uses winograd.py
@@ -107,7 +106,6 @@ class FusedConvBlock:
             self.cache, self.input = self.run(x, keep=True, training=True), None
             return self.cache[1]
         self.cache, self.input = None, x        # backward, if ever asked for, recomputes
-        park_blas_threads()                     # after the previous step's products (see runtime.py)
         return self.run(x, keep=False, training=False)[1]
 
     def run(self, x, keep, training):

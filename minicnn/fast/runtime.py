@@ -13,14 +13,15 @@ process exactly as it was.
    threads then fault in one after another, every batch. Keeping freed
    blocks in the heap makes the next batch reuse pages
    already mapped. Only glibc (Linux) has ``mallopt``; elsewhere nothing changes.
-3. OpenBLAS's idle workers, at inference: ``park_blas_threads`` below.
 
 And while a model's pass runs on this backend, BLAS stays on one thread
 (``blas_on_one_thread``, the plan's ``running``): the fused blocks spread their
 chunks over the cores themselves. A product on OpenBLAS's own threads (a Dense
 layer's) leaves its workers spinning for a while afterwards, and on two cores
 they take a core from the numba kernels that come next (the README's Speed
-section has the measurements).
+section has the measurements). Held there, they are never woken during a pass;
+stopping them before each block instead (OpenBLAS's ``blas_thread_shutdown_``, as
+an earlier version did at inference) made ``predict`` slower once BLAS was held.
 """
 import contextlib
 import ctypes
@@ -52,36 +53,6 @@ def tune():
     if "NUMBA_THREADING_LAYER" not in os.environ:
         numba.config.THREADING_LAYER = "workqueue"
     keep_freed_arrays_mapped()
-
-
-_blas_thread_shutdowns = None
-
-
-def park_blas_threads():
-    """Stop OpenBLAS's worker threads now; its next matrix product starts them again.
-
-    After a product, OpenBLAS keeps its workers spinning for a while, waiting
-    for more work, and on two cores they take a core from the numba kernel that
-    comes next. Stopping them (``blas_thread_shutdown_``, which OpenBLAS exports
-    for ``fork``) makes ``predict`` faster (the README has the A/B figures). Not in
-    training: there the restart, which reallocates OpenBLAS's buffers, costs more
-    than the spinning. Does nothing if the process was left untuned
-    (``MINICNN_FAST_TUNING=0``) or no loaded OpenBLAS exports the function.
-    Like the rest of a model's pass, it expects no other thread of the process
-    to be inside a BLAS call at that moment.
-    """
-    global _blas_thread_shutdowns
-    if _blas_thread_shutdowns is None:
-        _blas_thread_shutdowns = []
-        if _tuned:
-            from threadpoolctl import threadpool_info
-            for info in threadpool_info():
-                if info.get("internal_api") == "openblas":
-                    shutdown = getattr(ctypes.CDLL(info["filepath"]), "blas_thread_shutdown_", None)
-                    if shutdown is not None:
-                        _blas_thread_shutdowns.append(shutdown)
-    for shutdown in _blas_thread_shutdowns:
-        shutdown()
 
 
 _blas_controller = None
