@@ -18,8 +18,8 @@ through every step by one worker thread (``chunks.py``):
 A 3x3 stride-1 conv with ``WINOGRAD_MIN_CHANNELS`` or more channels in and out
 (the second and later blocks of most networks) computes its output and ``dL/dx``
 by Winograd's F(4x4, 3x3) instead (``winograd.py``: 36 products per 4x4 tile
-where im2col needs 144); its kernel gradient keeps im2col's product, which
-Winograd's form did not make faster here.
+where im2col needs 144), and its kernel gradient too (the same 36 products,
+run backwards): its backward pass makes no columns.
 
 At inference (no dropout, no winners to keep) the pool takes the window max
 first and adds the bias and applies ReLU after (``max_pool_relu``), and a conv
@@ -170,30 +170,36 @@ class FusedConvBlock:
         dx = np.empty(x.shape, dtype=x.dtype) if input_gradient else None
         # dL/dx, when asked for: by winograd.py, a stride-1 convolution of dL/dz with the flipped kernel,
         # padded by 2 - pads; otherwise dz @ kernel.T and col2im (a contiguous copy of kernel.T, small,
-        # makes that product about twice as fast).
+        # makes that product about twice as fast). dL/dkernel: by winograd.py, or cols.T @ dz.
         flipped = winograd.kernel_transform(winograd.flipped_kernel(kernel)) if input_gradient and self.winograd \
             else None
         kernel_t = np.ascontiguousarray(kernel.reshape(width, f).T) if input_gradient and not self.winograd else None
 
         def chunk(start, stop):
-            """This chunk's share of dL/dkernel; fills its rows of dx and bias_sums."""
+            """This chunk's share of dL/dkernel (dL/dU, the kernel transform's, for winograd.py);
+            fills its rows of dx and bias_sums."""
             rows = (stop - start) * oh * ow
             dz = work_buffer("dz", (rows, f), x.dtype)
             pool_dropout_relu_backward(grad_out[start:stop], winners[start:stop], scale,
                                        dz.reshape(stop - start, oh * ow, f), bias_sums[start:stop])
+            if self.winograd:
+                images_dz = dz.reshape(stop - start, oh, ow, f)
+                if flipped is not None:
+                    winograd.convolve(images_dz, flipped, kh - 1 - top, kw - 1 - left, dx[start:stop],
+                                      work_buffers("winograd in", x.dtype), work_buffers("winograd out", x.dtype))
+                return winograd.transformed_kernel_gradient(x[start:stop], images_dz, top, left,
+                                                            work_buffers("winograd in", x.dtype),
+                                                            work_buffers("winograd out", x.dtype))
             cols = im2col_images(x[start:stop], kh, kw, sh, sw, top, left, oh, ow,
                                  work_buffer("cols", (rows, width), x.dtype))
-            if flipped is not None:
-                winograd.convolve(dz.reshape(stop - start, oh, ow, f), flipped, kh - 1 - top, kw - 1 - left,
-                                  dx[start:stop], work_buffers("winograd in", x.dtype),
-                                  work_buffers("winograd out", x.dtype))
-            elif kernel_t is not None:
+            if kernel_t is not None:
                 dcols = np.matmul(dz, kernel_t, out=work_buffer("dcols", (rows, width), x.dtype))
                 col2im_images(dcols, kh, kw, sh, sw, top, left, oh, ow, dx[start:stop])
             return cols.T @ dz
 
-        shares = run_in_chunks(chunk, n, self.chunk_images(x))
-        conv.grads["kernel"] = np.sum(shares, axis=0).reshape(kernel.shape).astype(x.dtype, copy=False)
+        share_sum = np.sum(run_in_chunks(chunk, n, self.chunk_images(x)), axis=0)
+        kernel_gradient = winograd.kernel_gradient(share_sum) if self.winograd else share_sum.reshape(kernel.shape)
+        conv.grads["kernel"] = kernel_gradient.astype(x.dtype, copy=False)
         if conv.use_bias:
             conv.grads["bias"] = bias_sums.sum(axis=0).astype(x.dtype)
         return dx

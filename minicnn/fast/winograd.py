@@ -20,9 +20,10 @@ Summed over input channels, the elementwise product becomes 36 matrix products,
 one per position of the 6x6 tile: M[xi] (tiles, F) = V[xi] (tiles, C) @ U[xi]
 (C, F). These are what BLAS runs; the transforms around them are cheap passes
 over the input and the output. Used by the fused conv blocks (``fused.py``) for
-the forward pass and for dL/dx (a stride-1 convolution of dL/dz with the kernel
-flipped, ``flipped_kernel``) when the conv is 3x3, stride 1, with enough
-channels on both sides; the kernel gradient keeps im2col. The results equal
+the forward pass, for dL/dx (a stride-1 convolution of dL/dz with the kernel
+flipped, ``flipped_kernel``) and for dL/dkernel (the same products run
+backwards: dL/dU[xi] = V[xi]^T @ (A dL/dY A^T)[xi], then G^T dL/dU G) when the
+conv is 3x3, stride 1, with enough channels on both sides. The results equal
 im2col's up to float rounding (``tests/test_fused.py``).
 """
 import numpy as np
@@ -64,6 +65,15 @@ def kernel_transform(kernel):
     return (G @ rows).reshape(POSITIONS, channels, filters).astype(kernel.dtype)
 
 
+def kernel_gradient(transformed_gradient):
+    """dL/dkernel (3, 3, C, F) = G^T dU G from dL/dU (36, C, F), the gradient of the kernel
+    transform's output (``kernel_transform`` run backwards: its transpose)."""
+    _, channels, filters = transformed_gradient.shape
+    du = transformed_gradient.astype(np.float64).reshape(SPAN, SPAN * channels * filters)
+    rows = (G.T @ du).reshape(3, SPAN, channels * filters)
+    return (G.T @ rows).reshape(3, 3, channels, filters).astype(transformed_gradient.dtype)
+
+
 def flipped_kernel(kernel):
     """The kernel of dL/dx: rotated by 180 degrees, input and output channels swapped: (3, 3, F, C)."""
     return np.ascontiguousarray(kernel[::-1, ::-1].transpose(0, 1, 3, 2))
@@ -99,6 +109,19 @@ def _output_rows(m0, m1, m2, m3, m4, m5):
             minus + half * m3 - two * m4,
             plus + quarter * m3 + four * m4,
             minus + eighth * m3 - eight * m4 + m5)
+
+
+@njit(inline="always")
+def _gradient_rows(z0, z1, z2, z3):
+    """A z for one column (z0 ... z3) of a 4x4 tile of dL/dz: A = (A^T)^T, six rows."""
+    half, quarter, eighth = np.float32(0.5), np.float32(0.25), np.float32(0.125)   # float32: see _input_rows
+    two, four, eight = np.float32(2.0), np.float32(4.0), np.float32(8.0)
+    return (z0,
+            z0 + z1 + z2 + z3,
+            z0 - z1 + z2 - z3,
+            z0 + half * z1 + quarter * z2 + eighth * z3,
+            z0 - two * z1 + four * z2 - eight * z3,
+            z3)
 
 
 @njit(nogil=True, cache=True)
@@ -159,6 +182,50 @@ def output_transform(m, tiles_h, tiles_w, out):
                         for k in range(f):
                             out[img, TILE * ti + a, TILE * tj + b, k] = y[a, b, k]
     return out
+
+
+@njit(nogil=True, cache=True)
+def output_gradient_transform(dz, tiles_h, tiles_w, mz):
+    """dz (n, OH, OW, F), dL/d(output) -> mz (36, n * tiles_h * tiles_w, F): A y A^T of every
+    4x4 tile y of it (outputs past OH x OW, which the forward pass dropped, count as zeros);
+    ``output_transform`` run backwards."""
+    n, oh, ow, f = dz.shape
+    y = np.zeros((TILE, TILE, f), dtype=dz.dtype)
+    s = np.empty((SPAN, TILE, f), dtype=dz.dtype)     # s = A y
+    for img in range(n):
+        for ti in range(tiles_h):
+            for tj in range(tiles_w):
+                tile = (img * tiles_h + ti) * tiles_w + tj
+                for a in range(TILE):                    # the tile, with zeros past the edge
+                    for b in range(TILE):
+                        if TILE * ti + a < oh and TILE * tj + b < ow:
+                            for k in range(f):
+                                y[a, b, k] = dz[img, TILE * ti + a, TILE * tj + b, k]
+                        else:
+                            for k in range(f):
+                                y[a, b, k] = 0
+                for b in range(TILE):                    # s = A y: combine rows
+                    for k in range(f):
+                        s[0, b, k], s[1, b, k], s[2, b, k], s[3, b, k], s[4, b, k], s[5, b, k] = _gradient_rows(
+                            y[0, b, k], y[1, b, k], y[2, b, k], y[3, b, k])
+                for a in range(SPAN):                    # mz = s A^T: combine columns
+                    row = SPAN * a
+                    for k in range(f):
+                        (mz[row, tile, k], mz[row + 1, tile, k], mz[row + 2, tile, k], mz[row + 3, tile, k],
+                         mz[row + 4, tile, k], mz[row + 5, tile, k]) = _gradient_rows(
+                            s[a, 0, k], s[a, 1, k], s[a, 2, k], s[a, 3, k])
+    return mz
+
+
+def transformed_kernel_gradient(x, dz, pad_top, pad_left, v_buffer, m_buffer):
+    """dL/dU (36, C, F) for x (n, H, W, C) and dz (n, OH, OW, F), the gradient of ``convolve``'s
+    output: for each of the 36 positions, V^T (C, tiles) @ (A dz A^T) (tiles, F), summed over
+    tiles by the product. ``kernel_gradient`` turns it (summed over chunks) into dL/dkernel."""
+    tiles_h, tiles_w = tiles(dz.shape[1], dz.shape[2])
+    count = len(x) * tiles_h * tiles_w
+    v = input_transform(x, pad_top, pad_left, tiles_h, tiles_w, v_buffer((POSITIONS, count, x.shape[3])))
+    mz = output_gradient_transform(dz, tiles_h, tiles_w, m_buffer((POSITIONS, count, dz.shape[3])))
+    return np.matmul(v.transpose(0, 2, 1), mz)
 
 
 def convolve(x, u, pad_top, pad_left, out, v_buffer, m_buffer):
