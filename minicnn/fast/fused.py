@@ -176,8 +176,7 @@ class FusedConvBlock:
         kernel_t = np.ascontiguousarray(kernel.reshape(width, f).T) if input_gradient and not self.winograd else None
 
         def chunk(start, stop):
-            """This chunk's share of dL/dkernel (dL/dU, the kernel transform's, for winograd.py);
-            fills its rows of dx and bias_sums."""
+            """This chunk's share of dL/dkernel (a new array); fills its rows of dx and bias_sums."""
             rows = (stop - start) * oh * ow
             dz = work_buffer("dz", (rows, f), x.dtype)
             pool_dropout_relu_backward(grad_out[start:stop], winners[start:stop], scale,
@@ -187,18 +186,20 @@ class FusedConvBlock:
                 if flipped is not None:
                     winograd.convolve(images_dz, flipped, kh - 1 - top, kw - 1 - left, dx[start:stop],
                                       work_buffers("winograd in", x.dtype), work_buffers("winograd out", x.dtype))
-                return winograd.transformed_kernel_gradient(x[start:stop], images_dz, top, left,
-                                                            work_buffers("winograd in", x.dtype),
-                                                            work_buffers("winograd out", x.dtype))
+                return winograd.kernel_gradient(winograd.transformed_kernel_gradient(
+                    x[start:stop], images_dz, top, left,
+                    work_buffers("winograd in", x.dtype), work_buffers("winograd out", x.dtype)))
             cols = im2col_images(x[start:stop], kh, kw, sh, sw, top, left, oh, ow,
                                  work_buffer("cols", (rows, width), x.dtype))
             if kernel_t is not None:
                 dcols = np.matmul(dz, kernel_t, out=work_buffer("dcols", (rows, width), x.dtype))
                 col2im_images(dcols, kh, kw, sh, sw, top, left, oh, ow, dx[start:stop])
-            return cols.T @ dz
+            return (cols.T @ dz).reshape(kernel.shape)
 
-        share_sum = np.sum(run_in_chunks(chunk, n, self.chunk_images(x)), axis=0)
-        kernel_gradient = winograd.kernel_gradient(share_sum) if self.winograd else share_sum.reshape(kernel.shape)
+        shares = run_in_chunks(chunk, n, self.chunk_images(x))
+        kernel_gradient = shares[0]
+        for share in shares[1:]:             # in chunk order, whichever thread ran them: the same sum each run
+            kernel_gradient += share
         conv.grads["kernel"] = kernel_gradient.astype(x.dtype, copy=False)
         if conv.use_bias:
             conv.grads["bias"] = bias_sums.sum(axis=0).astype(x.dtype)

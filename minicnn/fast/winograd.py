@@ -57,21 +57,21 @@ BT = np.array([[1.0, -1.5, -2.0, 1.5, 1.0, 0.0],
 def kernel_transform(kernel):
     """U (36, C, F) = G g G^T for every (input channel, filter) slice g of kernel (3, 3, C, F).
 
-    Two small matrix products in float64 (G's thirds and fifteenths are not exact in
-    binary), each over all C*F slices at once: G @ g (rows), then G on the columns
-    (``@`` broadcasts G over the six rows)."""
+    Two small matrix products in the kernel's dtype, each over all C*F slices at once:
+    G @ g (rows), then G on the columns (``@`` broadcasts G over the six rows)."""
     _, _, channels, filters = kernel.shape
-    rows = (G @ kernel.reshape(3, 3 * channels * filters)).reshape(SPAN, 3, channels * filters)
-    return (G @ rows).reshape(POSITIONS, channels, filters).astype(kernel.dtype)
+    g = G.astype(kernel.dtype)
+    rows = (g @ kernel.reshape(3, 3 * channels * filters)).reshape(SPAN, 3, channels * filters)
+    return (g @ rows).reshape(POSITIONS, channels, filters)
 
 
 def kernel_gradient(transformed_gradient):
     """dL/dkernel (3, 3, C, F) = G^T dU G from dL/dU (36, C, F), the gradient of the kernel
     transform's output (``kernel_transform`` run backwards: its transpose)."""
     _, channels, filters = transformed_gradient.shape
-    du = transformed_gradient.astype(np.float64).reshape(SPAN, SPAN * channels * filters)
-    rows = (G.T @ du).reshape(3, SPAN, channels * filters)
-    return (G.T @ rows).reshape(3, 3, channels, filters).astype(transformed_gradient.dtype)
+    g = G.astype(transformed_gradient.dtype)
+    rows = (g.T @ transformed_gradient.reshape(SPAN, SPAN * channels * filters)).reshape(3, SPAN, channels * filters)
+    return (g.T @ rows).reshape(3, 3, channels, filters)
 
 
 def flipped_kernel(kernel):
