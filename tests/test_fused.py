@@ -97,7 +97,7 @@ def test_a_fused_block_agrees_with_its_layers_run_one_by_one(problem, training, 
 @given(blocks(kernels=st.just(3), strides=st.just(1)), st.booleans())
 def test_winograd_convolutions_agree_with_the_layers(problem, training):
     # 3x3 stride-1 convs, forced through winograd.py whatever their channels: forward, dL/dx
-    # (the flipped kernel's convolution), and the kernel gradient beside them.
+    # (the flipped kernel's convolution) and the kernel gradient (its products run backwards).
     model, x, seed = problem
     grad_out = np.random.default_rng(seed).normal(size=(len(x), *model.output_shape)).astype(x.dtype)
     out, dx, grads = run(model, x, grad_out, seed, training, fuse=False)
