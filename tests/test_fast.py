@@ -96,6 +96,49 @@ def test_every_window_layer_agrees_with_its_twin(problem, seed, ties):
 
 
 @SETTINGS
+@given(DTYPES, st.sampled_from(["valid", "same"]), st.integers(3, 10), st.integers(3, 10), st.integers(1, 3),
+       st.integers(1, 5), st.sampled_from([None, "relu"]), st.booleans(), SEEDS)
+def test_a_conv_forced_through_winograd_agrees_with_its_layer(dtype, padding, h, w, channels, filters,
+                                                              activation, use_bias, seed):
+    # A 3x3 stride-1 conv computed by winograd.py (output, dL/dx and kernel gradient), whatever
+    # its channels (the fast backend uses it from winograd.MIN_CHANNELS up); images of 3 to 10
+    # pixels: one tile, several, and tiles hanging over the edge.
+    minicnn.set_floatx(np.dtype(dtype).name)
+    try:
+        layer = Conv2D(filters, 3, padding=padding, activation=activation, use_bias=use_bias)
+        layer.build((h, w, channels))
+    finally:
+        minicnn.set_floatx("float32")
+    rng = np.random.default_rng(seed)
+    if use_bias:
+        layer.params["bias"] = rng.normal(size=filters).astype(dtype)
+    x = rng.normal(size=(int(rng.integers(1, 4)), h, w, channels)).astype(dtype)
+    fast = twin(layer)
+    fast.winograd = True
+    (out, dx, grads), (fast_out, fast_dx, fast_grads) = both_backends(layer, x, seed)
+    assert_agree(fast_out, out)
+    assert_agree(fast_dx, dx)
+    for name in grads:
+        assert_agree(fast_grads[name], grads[name])
+    fast.forward(x)
+    fast.backward_parameters(np.random.default_rng(seed).normal(size=out.shape).astype(dtype))
+    for name in grads:
+        assert_agree(layer.grads[name], grads[name])
+
+
+def test_the_fast_conv_uses_winograd_for_3x3_stride_1_with_enough_channels_and_pixels():
+    def fast_conv(channels, filters, size=8, **settings):
+        layer = Conv2D(filters, settings.pop("kernel_size", 3), **settings)
+        layer.build((size, size, channels))
+        return twin(layer)
+    assert fast_conv(16, 16, padding="same").winograd and fast_conv(16, 16, size=6).winograd     # 4x4 output
+    assert not fast_conv(15, 64).winograd and not fast_conv(64, 15).winograd
+    assert not fast_conv(32, 32, size=5).winograd                        # a 3x3 output: less than a tile
+    assert not fast_conv(32, 32, strides=2).winograd
+    assert not fast_conv(32, 32, kernel_size=5).winograd
+
+
+@SETTINGS
 @given(windowed_layers(kinds=("conv",)), SEEDS)
 def test_fast_conv_backward_parameters_skips_only_the_input_gradient(problem, seed):
     layer, x = problem

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 import minicnn
 from minicnn.fast import chunks, plan, twin
-from minicnn.fast.fused import FusedConvBlock, fusable_length, winograd_fits
+from minicnn.fast import winograd
+from minicnn.fast.fused import FusedConvBlock, fusable_length
 from minicnn.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D, ReLU, ZeroPadding2D
 from test_fast import DTYPES, SEEDS, SETTINGS, assert_agree, seed001_like_model
 
@@ -47,9 +48,9 @@ def blocks(draw, kernels=st.integers(1, 3), strides=st.integers(1, 2)):
     return model, x, draw(SEEDS)
 
 
-def run(model, x, grad_out, seed, training, fuse, input_gradient=True, direct=False, winograd=False):
+def run(model, x, grad_out, seed, training, fuse, input_gradient=True, direct=False, use_winograd=False):
     """Forward then backward on the fast backend, fused or layer by layer; ``direct`` picks the
-    fused block's inference kernel (a backward pass after inference runs im2col's), ``winograd``
+    fused block's inference kernel (a backward pass after inference runs im2col's), ``use_winograd``
     its convolutions by winograd.py wherever the conv's geometry allows, whatever its channels."""
     for layer in model.layers:
         layer.rng = np.random.default_rng(seed)            # the same dropout key either way
@@ -57,7 +58,7 @@ def run(model, x, grad_out, seed, training, fuse, input_gradient=True, direct=Fa
     assert (len(steps) == 1) == fuse
     if fuse:
         steps[0][1].direct = direct
-        steps[0][1].winograd = winograd and winograd_fits(steps[0][1].conv)
+        steps[0][1].winograd = use_winograd and winograd.fits(steps[0][1].conv)
     out = x
     for _, step in steps:
         out = step.forward(out, training)
@@ -74,20 +75,20 @@ def run(model, x, grad_out, seed, training, fuse, input_gradient=True, direct=Fa
 
 @SETTINGS
 @given(blocks(), st.booleans(), st.booleans(), st.booleans())
-def test_a_fused_block_agrees_with_its_layers_run_one_by_one(problem, training, direct, winograd):
+def test_a_fused_block_agrees_with_its_layers_run_one_by_one(problem, training, direct, use_winograd):
     model, x, seed = problem
     before = x.copy()
     grad_out = np.random.default_rng(seed).normal(size=(len(x), *model.output_shape)).astype(x.dtype)
     out, dx, grads = run(model, x, grad_out, seed, training, fuse=False)
     fused_out, fused_dx, fused_grads = run(model, x, grad_out, seed, training, fuse=True, direct=direct,
-                                           winograd=winograd)
+                                           use_winograd=use_winograd)
     assert_agree(fused_out, out)
     assert_agree(fused_dx, dx)
     for name in grads:
         assert_agree(fused_grads[name], grads[name])
     # backward_parameters: the same weight gradients without dL/dx.
     *_, parameter_grads = run(model, x, grad_out, seed, training, fuse=True, input_gradient=False, direct=direct,
-                              winograd=winograd)
+                              use_winograd=use_winograd)
     for name in grads:
         assert_agree(parameter_grads[name], grads[name])
     np.testing.assert_array_equal(x, before)                # nobody writes into its input
@@ -101,7 +102,7 @@ def test_winograd_convolutions_agree_with_the_layers(problem, training):
     model, x, seed = problem
     grad_out = np.random.default_rng(seed).normal(size=(len(x), *model.output_shape)).astype(x.dtype)
     out, dx, grads = run(model, x, grad_out, seed, training, fuse=False)
-    fused_out, fused_dx, fused_grads = run(model, x, grad_out, seed, training, fuse=True, winograd=True)
+    fused_out, fused_dx, fused_grads = run(model, x, grad_out, seed, training, fuse=True, use_winograd=True)
     assert plan(model.layers).spans[0][1].winograd
     assert_agree(fused_out, out)
     assert_agree(fused_dx, dx)

@@ -85,3 +85,12 @@ def run_in_chunks(work, batch_images, images):
             for helper in running:           # they write into the caller's arrays: wait for them
                 helper.result()
     return results
+
+
+def add_in_order(shares):
+    """The sum of ``shares`` (new arrays, each a chunk's share of a sum), added in chunk order
+    into the first: the same sum every run, whichever thread ran which chunk."""
+    total = shares[0]
+    for share in shares[1:]:
+        total += share
+    return total

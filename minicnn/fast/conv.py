@@ -1,12 +1,16 @@
 """Conv2D on the fast backend: numba im2col/col2im, reused buffers, fused bias + ReLU.
 
 Replaces ``im2col``/``col2im`` and ``Conv2D.forward``/``backward`` of
-``layers/conv.py`` (same shapes, same math; see the shape legend there).
+``layers/conv.py`` (same shapes, same math; see the shape legend there). A conv
+that ``winograd.suits`` (3x3, stride 1, 16+ channels in and out) computes its
+output, dL/dx and kernel gradient by ``winograd.py`` instead, in chunks of images
+over the worker threads, and keeps its input rather than im2col's columns.
 """
 import numpy as np
 from numba import njit, prange
 
-from .chunks import images_per_chunk, run_in_chunks
+from . import winograd
+from .chunks import add_in_order, images_per_chunk, run_in_chunks
 from .elementwise import FastActivation, column_sums
 
 
@@ -140,7 +144,7 @@ def kernel_gradient(cols, dz):
     each chunk of rows' share (one long product for a small kernel, the first layer's
     3*3*1 x 32, made OpenBLAS's threads wait on each other)."""
     shares = product_rows(len(cols), cols.shape[1], lambda start, stop: cols[start:stop].T @ dz[start:stop])
-    return np.sum(shares, axis=0).astype(cols.dtype, copy=False)
+    return add_in_order(shares).astype(cols.dtype, copy=False)
 
 
 class FastConv2D:
@@ -150,6 +154,7 @@ class FastConv2D:
         self.layer = layer
         self.activation = FastActivation(layer)
         self.buffers = {}
+        self.winograd = winograd.suits(layer)
 
     def buffer(self, name, shape, dtype):
         """A work array kept from batch to batch: allocating 100 MB afresh every batch costs
@@ -162,6 +167,8 @@ class FastConv2D:
         return array[:size].reshape(shape)
 
     def forward(self, x, training=False):
+        if self.winograd:
+            return self.activation.forward(self.winograd_forward(np.ascontiguousarray(x)), training)
         layer = self.layer
         n, oh, ow = x.shape[0], *layer.output_shape[:2]
         width = layer.params["kernel"].shape[0] * layer.params["kernel"].shape[1] * x.shape[3]
@@ -179,6 +186,8 @@ class FastConv2D:
 
     def backward_preactivation(self, grad_z):
         dz = self.fill_parameter_gradients(grad_z)
+        if self.winograd:
+            return self.winograd_input_gradient(dz)
         x_shape, cols = self.cache
         # A contiguous copy of kernel.T (small) makes this large product about twice as fast.
         kernel_t = np.ascontiguousarray(self.layer.params["kernel"].reshape(-1, self.layer.filters).T)
@@ -195,9 +204,47 @@ class FastConv2D:
     def fill_parameter_gradients(self, grad_z):
         """Fill the layer's ``grads`` from ``dL/dz`` (N, OH, OW, F); return it as rows (N*OH*OW, F)."""
         layer = self.layer
-        x_shape, cols = self.cache
+        x_shape, kept = self.cache               # kept: im2col's columns, or the input (winograd.py)
         dz = np.ascontiguousarray(grad_z).reshape(-1, layer.filters)
-        layer.grads["kernel"] = kernel_gradient(cols, dz).reshape(layer.params["kernel"].shape)
+        if self.winograd:
+            layer.grads["kernel"] = self.winograd_kernel_gradient(kept, dz.reshape(grad_z.shape))
+        else:
+            layer.grads["kernel"] = kernel_gradient(kept, dz).reshape(layer.params["kernel"].shape)
         if layer.use_bias:
             layer.grads["bias"] = column_sums(dz)
         return dz
+
+    # ------------------------------------------------------------ by winograd.py, in chunks of images
+    def chunks(self, work, images):
+        """``run_in_chunks`` over a batch of ``images``, chunks sized for winograd.py's work arrays."""
+        oh, ow = self.layer.output_shape[:2]
+        per_pixel = winograd.numbers_per_pixel(self.layer.params["kernel"].shape[2], self.layer.filters)
+        return run_in_chunks(work, images, images_per_chunk(images, oh * ow * per_pixel))
+
+    def winograd_forward(self, x):
+        """z (N, OH, OW, F) = x convolved with the kernel, no bias; keeps x for backward."""
+        _, _, _, _, top, left, oh, ow = self.layer.window.kernel_args()
+        transformed = winograd.kernel_transform(self.layer.params["kernel"])
+        z = np.empty((len(x), oh, ow, self.layer.filters), dtype=x.dtype)
+        self.chunks(lambda start, stop: winograd.convolve(x[start:stop], transformed, top, left, z[start:stop]),
+                    len(x))
+        self.cache = (x.shape, x)
+        return z
+
+    def winograd_kernel_gradient(self, x, dz):
+        """dL/dkernel from the input x and dz (N, OH, OW, F), each chunk's share added in order."""
+        _, _, _, _, top, left, _, _ = self.layer.window.kernel_args()
+        shares = self.chunks(lambda start, stop: winograd.kernel_gradient(x[start:stop], dz[start:stop], top, left),
+                             len(x))
+        return add_in_order(shares).astype(x.dtype, copy=False)
+
+    def winograd_input_gradient(self, dz):
+        """dL/dx: dz (as rows) convolved with the flipped kernel, padded by 2 - pads."""
+        kh, kw, _, _, top, left, oh, ow = self.layer.window.kernel_args()
+        x_shape, _ = self.cache
+        dz = dz.reshape(x_shape[0], oh, ow, self.layer.filters)
+        flipped = winograd.kernel_transform(winograd.flipped_kernel(self.layer.params["kernel"]))
+        dx = np.empty(x_shape, dtype=dz.dtype)
+        self.chunks(lambda start, stop: winograd.convolve(dz[start:stop], flipped, kh - 1 - top, kw - 1 - left,
+                                                          dx[start:stop]), len(dx))
+        return dx

@@ -15,7 +15,7 @@ through every step by one worker thread (``chunks.py``):
   again, then the two matrix products (the chunk's share of the kernel
   gradient, and ``dL/dcols``) and col2im into the chunk's rows of ``dL/dx``.
 
-A 3x3 stride-1 conv with ``WINOGRAD_MIN_CHANNELS`` or more channels in and out
+A 3x3 stride-1 conv with ``winograd.MIN_CHANNELS`` or more channels in and out
 (the second and later blocks of most networks) computes its output and ``dL/dx``
 by Winograd's F(4x4, 3x3) instead (``winograd.py``: 36 products per 4x4 tile
 where im2col needs 144), and its kernel gradient too (the same 36 products,
@@ -40,12 +40,11 @@ import numpy as np
 
 from ..layers import Conv2D, Dropout, MaxPooling2D, ReLU, ZeroPadding2D
 from . import winograd
-from .chunks import images_per_chunk, run_in_chunks, work_buffer
+from .chunks import add_in_order, images_per_chunk, run_in_chunks, work_buffer
 from .conv import col2im_images, im2col_images
 from .fused_kernels import direct_conv_max_pool_relu, max_pool_relu, pool_dropout_relu_backward, relu_dropout_max_pool
 
 DIRECT_MAX_WIDTH = 16        # KH*KW*C at most this: convolve directly at inference, no im2col (see fused_kernels.py)
-WINOGRAD_MIN_CHANNELS = 16   # a 3x3 stride-1 conv with at least this many channels in and out uses winograd.py
 
 
 def fusable_length(layers):
@@ -61,16 +60,6 @@ def fusable_length(layers):
     return i + 1 if i < len(layers) and type(layers[i]) is MaxPooling2D else 0
 
 
-def winograd_fits(conv):
-    """True when ``winograd.py`` computes this conv: a 3x3 kernel at stride 1 (and no dilation)."""
-    return conv.params["kernel"].shape[:2] == (3, 3) and conv.strides == (1, 1) and conv.dilation_rate == (1, 1)
-
-
-def work_buffers(name, dtype):
-    """``shape -> work array`` of the calling thread (``chunks.work_buffer``), for winograd.convolve."""
-    return lambda shape: work_buffer(name, shape, dtype)
-
-
 class FusedConvBlock:
     """Runs ``layers`` (a run that ``fusable_length`` accepts) in one step; fills the conv's ``grads``."""
 
@@ -81,7 +70,7 @@ class FusedConvBlock:
         self.dropout = next((layer for layer in layers if type(layer) is Dropout), None)
         kh, kw, channels, _ = self.conv.params["kernel"].shape
         self.direct = kh * kw * channels <= DIRECT_MAX_WIDTH
-        self.winograd = winograd_fits(self.conv) and min(channels, self.conv.filters) >= WINOGRAD_MIN_CHANNELS
+        self.winograd = winograd.suits(self.conv)
         self.cache = self.input = None
 
     def conv_geometry(self):
@@ -95,9 +84,9 @@ class FusedConvBlock:
     def chunk_images(self, x):
         """Images per chunk: the largest work array of a chunk (columns or conv output) stays small."""
         kh, kw, _, _, _, _, oh, ow = self.conv_geometry()
-        # winograd.py's products: 36 numbers a 4x4 tile, 2.25 a pixel
-        filters = self.conv.filters * (winograd.POSITIONS / winograd.TILE**2 if self.winograd else 1)
-        return images_per_chunk(len(x), int(oh * ow * max(kh * kw * x.shape[3], filters)))
+        per_pixel = winograd.numbers_per_pixel(x.shape[3], self.conv.filters) if self.winograd \
+            else max(kh * kw * x.shape[3], self.conv.filters)      # im2col's columns or the product
+        return images_per_chunk(len(x), oh * ow * per_pixel)
 
     # ------------------------------------------------------------ forward
     def forward(self, x, training=False):
@@ -131,8 +120,7 @@ class FusedConvBlock:
                 return
             if transformed is not None:
                 z = winograd.convolve(x[start:stop], transformed, top, left,
-                                      work_buffer("z", (stop - start, oh, ow, f), x.dtype),
-                                      work_buffers("winograd in", x.dtype), work_buffers("winograd out", x.dtype))
+                                      work_buffer("z", (stop - start, oh, ow, f), x.dtype))
             else:
                 rows = (stop - start) * oh * ow
                 cols = im2col_images(x[start:stop], kh, kw, sh, sw, top, left, oh, ow,
@@ -184,11 +172,8 @@ class FusedConvBlock:
             if self.winograd:
                 images_dz = dz.reshape(stop - start, oh, ow, f)
                 if flipped is not None:
-                    winograd.convolve(images_dz, flipped, kh - 1 - top, kw - 1 - left, dx[start:stop],
-                                      work_buffers("winograd in", x.dtype), work_buffers("winograd out", x.dtype))
-                return winograd.kernel_gradient(winograd.transformed_kernel_gradient(
-                    x[start:stop], images_dz, top, left,
-                    work_buffers("winograd in", x.dtype), work_buffers("winograd out", x.dtype)))
+                    winograd.convolve(images_dz, flipped, kh - 1 - top, kw - 1 - left, dx[start:stop])
+                return winograd.kernel_gradient(x[start:stop], images_dz, top, left)
             cols = im2col_images(x[start:stop], kh, kw, sh, sw, top, left, oh, ow,
                                  work_buffer("cols", (rows, width), x.dtype))
             if kernel_t is not None:
@@ -196,10 +181,7 @@ class FusedConvBlock:
                 col2im_images(dcols, kh, kw, sh, sw, top, left, oh, ow, dx[start:stop])
             return (cols.T @ dz).reshape(kernel.shape)
 
-        shares = run_in_chunks(chunk, n, self.chunk_images(x))
-        kernel_gradient = shares[0]
-        for share in shares[1:]:             # in chunk order, whichever thread ran them: the same sum each run
-            kernel_gradient += share
+        kernel_gradient = add_in_order(run_in_chunks(chunk, n, self.chunk_images(x)))
         conv.grads["kernel"] = kernel_gradient.astype(x.dtype, copy=False)
         if conv.use_bias:
             conv.grads["bias"] = bias_sums.sum(axis=0).astype(x.dtype)

@@ -29,6 +29,9 @@ im2col's up to float rounding (``tests/test_fused.py``).
 import numpy as np
 from numba import njit
 
+from .chunks import work_buffer
+
+MIN_CHANNELS = 16               # fewer channels in or out: products too thin for the transforms to pay
 TILE = 4                        # outputs per side of a tile
 SPAN = TILE + 2                 # inputs per side of a tile (a 3x3 kernel adds 2)
 POSITIONS = SPAN * SPAN         # products per tile: 36 matrix products
@@ -54,6 +57,20 @@ BT = np.array([[1.0, -1.5, -2.0, 1.5, 1.0, 0.0],
                [0.0, 1.0, -1.5, -2.0, 1.5, 1.0]])
 
 
+def fits(conv):
+    """True when this module can compute the Conv2D layer ``conv``: a 3x3 kernel at stride 1,
+    no dilation (any padding)."""
+    return conv.params["kernel"].shape[:2] == (3, 3) and conv.strides == (1, 1) and conv.dilation_rate == (1, 1)
+
+
+def suits(conv):
+    """True when the fast backend uses this module for ``conv``: it fits, with at least
+    ``MIN_CHANNELS`` channels in and out, and an output of at least one whole tile (a 3x3
+    output in a 4x4 tile made cnn_32_64_128's last conv slower than im2col)."""
+    return (fits(conv) and min(conv.params["kernel"].shape[2], conv.filters) >= MIN_CHANNELS
+            and min(conv.output_shape[:2]) >= TILE)
+
+
 def kernel_transform(kernel):
     """U (36, C, F) = G g G^T for every (input channel, filter) slice g of kernel (3, 3, C, F).
 
@@ -65,7 +82,7 @@ def kernel_transform(kernel):
     return (g @ rows).reshape(POSITIONS, channels, filters)
 
 
-def kernel_gradient(transformed_gradient):
+def kernel_transform_backward(transformed_gradient):
     """dL/dkernel (3, 3, C, F) = G^T dU G from dL/dU (36, C, F), the gradient of the kernel
     transform's output (``kernel_transform`` run backwards: its transpose)."""
     _, channels, filters = transformed_gradient.shape
@@ -217,22 +234,34 @@ def output_gradient_transform(dz, tiles_h, tiles_w, mz):
     return mz
 
 
-def transformed_kernel_gradient(x, dz, pad_top, pad_left, v_buffer, m_buffer):
-    """dL/dU (36, C, F) for x (n, H, W, C) and dz (n, OH, OW, F), the gradient of ``convolve``'s
-    output: for each of the 36 positions, V^T (C, tiles) @ (A dz A^T) (tiles, F), summed over
-    tiles by the product. ``kernel_gradient`` turns it (summed over chunks) into dL/dkernel."""
+def kernel_gradient(x, dz, pad_top, pad_left):
+    """dL/dkernel (3, 3, C, F) for x (n, H, W, C) and dz (n, OH, OW, F), the gradient of
+    ``convolve``'s output: for each of the 36 positions dL/dU[xi] = V[xi]^T (C, tiles) @
+    (A dz A^T)[xi] (tiles, F), the product summing over tiles; then G^T dL/dU G."""
     tiles_h, tiles_w = tiles(dz.shape[1], dz.shape[2])
     count = len(x) * tiles_h * tiles_w
-    v = input_transform(x, pad_top, pad_left, tiles_h, tiles_w, v_buffer((POSITIONS, count, x.shape[3])))
-    mz = output_gradient_transform(dz, tiles_h, tiles_w, m_buffer((POSITIONS, count, dz.shape[3])))
-    return np.matmul(v.transpose(0, 2, 1), mz)
+    v = input_transform(x, pad_top, pad_left, tiles_h, tiles_w,
+                        work_buffer("winograd in", (POSITIONS, count, x.shape[3]), x.dtype))
+    mz = output_gradient_transform(dz, tiles_h, tiles_w,
+                                   work_buffer("winograd out", (POSITIONS, count, dz.shape[3]), dz.dtype))
+    return kernel_transform_backward(np.matmul(v.transpose(0, 2, 1), mz))
 
 
-def convolve(x, u, pad_top, pad_left, out, v_buffer, m_buffer):
+def convolve(x, u, pad_top, pad_left, out):
     """out (n, OH, OW, F) = the stride-1 3x3 convolution of x (n, H, W, C) whose kernel
-    transform is u (36, C, F), no bias. ``v_buffer``/``m_buffer`` give work arrays by shape."""
+    transform is u (36, C, F), no bias. Its work arrays are the calling thread's
+    (``chunks.work_buffer``): call it on a chunk of images, from one thread."""
     tiles_h, tiles_w = tiles(out.shape[1], out.shape[2])
     count = len(x) * tiles_h * tiles_w
-    v = input_transform(x, pad_top, pad_left, tiles_h, tiles_w, v_buffer((POSITIONS, count, x.shape[3])))
-    m = np.matmul(v, u, out=m_buffer((POSITIONS, count, u.shape[2])))
+    v = input_transform(x, pad_top, pad_left, tiles_h, tiles_w,
+                        work_buffer("winograd in", (POSITIONS, count, x.shape[3]), x.dtype))
+    m = np.matmul(v, u, out=work_buffer("winograd out", (POSITIONS, count, u.shape[2]), x.dtype))
     return output_transform(m, tiles_h, tiles_w, out)
+
+
+def numbers_per_pixel(channels, filters):
+    """Numbers per output pixel to size a chunk by (``chunks.images_per_chunk``): the im2col
+    columns this module replaces (9 per input channel) or its own work arrays (36 per 4x4
+    tile for each channel of the wider side), whichever is more. Chunks sized by the work
+    arrays alone, twice as large, made the 16x16 -> 7x7 blocks of gap_cnn about 15% slower."""
+    return max(9 * channels, -(-POSITIONS * max(channels, filters) // TILE**2))
