@@ -4,6 +4,7 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import minicnn
@@ -19,6 +20,24 @@ def float64():
     minicnn.set_floatx("float64")
     yield
     minicnn.set_floatx("float32")
+
+
+@pytest.fixture(scope="module")
+def nan_work_arrays():
+    """Every work array of the fast backend's chunks (``chunks.work_buffer``) starts as NaN, so a
+    kernel that reads a number it did not write fails the test: a fresh array is often all
+    zeros, which would hide it. Module-scoped, for hypothesis tests."""
+    from minicnn.fast import chunks, fused, winograd
+
+    def filled_with_nan(name, shape, dtype):
+        array = chunks.work_buffer(name, shape, dtype)
+        array[...] = np.nan
+        return array
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fused, "work_buffer", filled_with_nan)
+        patch.setattr(winograd, "work_buffer", filled_with_nan)
+        yield
 
 
 @pytest.fixture

@@ -26,6 +26,8 @@ from minicnn.layers.dropout import dropout_forward
 from minicnn.layers.padding import pad_images
 from minicnn.model import plan_for
 
+pytestmark = pytest.mark.usefixtures("nan_work_arrays")
+
 SETTINGS = settings(max_examples=40, deadline=None)
 DTYPES = st.sampled_from([np.float32, np.float64])
 SEEDS = st.integers(0, 2**32 - 1)

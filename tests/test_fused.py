@@ -18,6 +18,8 @@ from minicnn.fast.fused import FusedConvBlock, fusable_length
 from minicnn.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D, ReLU, ZeroPadding2D
 from test_fast import DTYPES, SEEDS, SETTINGS, assert_agree, seed001_like_model
 
+pytestmark = pytest.mark.usefixtures("nan_work_arrays")
+
 
 @st.composite
 def blocks(draw, kernels=st.integers(1, 3), strides=st.integers(1, 2)):

@@ -42,7 +42,8 @@ from ..layers import Conv2D, Dropout, MaxPooling2D, ReLU, ZeroPadding2D
 from . import winograd
 from .chunks import add_in_order, images_per_chunk, run_in_chunks, work_buffer
 from .conv import col2im_images, im2col_images
-from .fused_kernels import direct_conv_max_pool_relu, max_pool_relu, pool_dropout_relu_backward, relu_dropout_max_pool
+from .fused_kernels import (direct_conv_max_pool_relu, max_pool_relu, pool_dropout_relu_backward,
+                            pool_tiles_dropout_relu_backward, relu_dropout_max_pool)
 
 DIRECT_MAX_WIDTH = 16        # KH*KW*C at most this: convolve directly at inference, no im2col (see fused_kernels.py)
 
@@ -162,13 +163,19 @@ class FusedConvBlock:
         flipped = winograd.kernel_transform(winograd.flipped_kernel(kernel)) if input_gradient and self.winograd \
             else None
         kernel_t = np.ascontiguousarray(kernel.reshape(width, f).T) if input_gradient and not self.winograd else None
+        pool_args = self.pool.window.kernel_args()[:6]          # ph, pw, sh, sw, pad_top, pad_left
+        tiles = pool_args[:2] == pool_args[2:4]                 # windows tile the conv output: none overlap
 
         def chunk(start, stop):
             """This chunk's share of dL/dkernel (a new array); fills its rows of dx and bias_sums."""
             rows = (stop - start) * oh * ow
             dz = work_buffer("dz", (rows, f), x.dtype)
-            pool_dropout_relu_backward(grad_out[start:stop], winners[start:stop], scale,
-                                       dz.reshape(stop - start, oh * ow, f), bias_sums[start:stop])
+            if tiles:
+                pool_tiles_dropout_relu_backward(grad_out[start:stop], winners[start:stop], scale, *pool_args,
+                                                 dz.reshape(stop - start, oh, ow, f), bias_sums[start:stop])
+            else:
+                pool_dropout_relu_backward(grad_out[start:stop], winners[start:stop], scale,
+                                           dz.reshape(stop - start, oh * ow, f), bias_sums[start:stop])
             if self.winograd:
                 images_dz = dz.reshape(stop - start, oh, ow, f)
                 if flipped is not None:

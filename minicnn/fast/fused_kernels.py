@@ -111,6 +111,37 @@ def pool_dropout_relu_backward(grad_out, winners, scale, dz, bias_sums):
     return dz
 
 
+@njit(nogil=True, cache=True)
+def pool_tiles_dropout_relu_backward(grad_out, winners, scale, ph, pw, sh, sw, pad_top, pad_left, dz, bias_sums):
+    """``pool_dropout_relu_backward`` for a pool whose windows tile the conv output (stride =
+    window size, so no two windows share a cell): each cell of dz (n, OH, OW, F) is written
+    once, the pooled gradient at its window's winner and 0 elsewhere, instead of zeroing dz
+    and adding into it (about half the time: dz is written once, in order). Cells no window
+    covers (an odd last row or column) get 0."""
+    n, oh, ow, f = dz.shape
+    g = np.empty(f, dtype=dz.dtype)
+    for img in range(n):
+        covered_rows = 0
+        for i in range(grad_out.shape[1]):
+            r0, r1 = _window(i, sh, pad_top, ph, oh)
+            covered_columns = 0
+            for j in range(grad_out.shape[2]):
+                c0, c1 = _window(j, sw, pad_left, pw, ow)
+                for ch in range(f):
+                    g[ch] = grad_out[img, i, j, ch] * scale if winners[img, i, j, ch] >= 0 else 0
+                    bias_sums[img, ch] += g[ch]
+                for r in range(r0, r1):
+                    for c in range(c0, c1):
+                        cell = r * ow + c
+                        for ch in range(f):
+                            dz[img, r, c, ch] = g[ch] if winners[img, i, j, ch] == cell else 0
+                covered_columns = c1
+            dz[img, r0:r1, covered_columns:] = 0
+            covered_rows = r1
+        dz[img, covered_rows:] = 0
+    return dz
+
+
 # ---------------------------------------------------------------- inference
 # At inference there is no dropout and no winner to keep, and ReLU(. + bias)
 # never changes which value of a window is largest (it is non-decreasing), so the
