@@ -112,6 +112,19 @@ def test_winograd_convolutions_agree_with_the_layers(problem, training):
         assert_agree(fused_grads[name], grads[name])
 
 
+def test_winograd_matrices_compute_a_1d_correlation_and_the_kernels_apply_them():
+    # The matrices of winograd.py make F(4, 3) in one dimension: four outputs of a 3-tap
+    # correlation from six inputs, y = A^T [(G g) * (B^T d)]; and the row formulas the numba
+    # kernels inline are those matrices (A, the transpose, for the gradient).
+    rng = np.random.default_rng(0)
+    d, g = rng.normal(size=6), rng.normal(size=3)
+    correlation = np.array([d[i:i + 3] @ g for i in range(4)])
+    np.testing.assert_allclose(winograd.AT @ ((winograd.G @ g) * (winograd.BT @ d)), correlation, atol=1e-12)
+    np.testing.assert_allclose(winograd._input_rows(*d), winograd.BT @ d, atol=1e-12)
+    np.testing.assert_allclose(winograd._output_rows(*d), winograd.AT @ d, atol=1e-12)
+    np.testing.assert_allclose(winograd._gradient_rows(*d[:4]), winograd.AT.T @ d[:4], atol=1e-12)
+
+
 def test_the_pattern_and_what_breaks_it():
     conv, pool = Conv2D(2, 3, activation="relu"), MaxPooling2D(2)
     assert fusable_length([ZeroPadding2D(1), conv, Dropout(0.5), pool, Flatten()]) == 4

@@ -19,19 +19,20 @@ stay about 3 times closer to im2col's than with Lavin's points 0, +-1, +-2.
 Summed over input channels, the elementwise product becomes 36 matrix products,
 one per position of the 6x6 tile: M[xi] (tiles, F) = V[xi] (tiles, C) @ U[xi]
 (C, F). These are what BLAS runs; the transforms around them are cheap passes
-over the input and the output. Used by the fused conv blocks (``fused.py``) for
-the forward pass, for dL/dx (a stride-1 convolution of dL/dz with the kernel
+over the input and the output. Used by the fused conv blocks (``fused.py``) and
+the unfused fast conv (``conv.py``) for the forward pass, for dL/dx (a stride-1 convolution of dL/dz with the kernel
 flipped, ``flipped_kernel``) and for dL/dkernel (the same products run
 backwards: dL/dU[xi] = V[xi]^T @ (A dL/dY A^T)[xi], then G^T dL/dU G) when the
-conv is 3x3, stride 1, with enough channels on both sides. The results equal
-im2col's up to float rounding (``tests/test_fused.py``).
+conv is 3x3, stride 1, with enough channels on both sides (``suits``). The
+results equal im2col's up to float rounding (``tests/test_fused.py``,
+``tests/test_fast.py``).
 """
 import numpy as np
 from numba import njit
 
 from .chunks import work_buffer
 
-MIN_CHANNELS = 16               # fewer channels in or out: products too thin for the transforms to pay
+MIN_CHANNELS = 16               # fewer channels in or out: im2col (first layers); chosen for F(2x2), kept
 TILE = 4                        # outputs per side of a tile
 SPAN = TILE + 2                 # inputs per side of a tile (a 3x3 kernel adds 2)
 POSITIONS = SPAN * SPAN         # products per tile: 36 matrix products
