@@ -12,8 +12,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import minicnn
-from minicnn.fast import chunks, plan, twin
-from minicnn.fast import winograd
+from minicnn.fast import chunks, plan, twin, winograd
 from minicnn.fast.fused import FusedConvBlock, fusable_length
 from minicnn.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D, ReLU, ZeroPadding2D
 from test_fast import DTYPES, SEEDS, SETTINGS, assert_agree, seed001_like_model

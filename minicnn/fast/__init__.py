@@ -13,7 +13,8 @@ layer. A model reaches this code through ``plan`` (see ``plan.py``), which
   MaxPooling2D as one block that touches the conv output once each way
   (``MINICNN_FUSE=0`` turns fusion off);
 - ``winograd.py``: 3x3 stride-1 convolutions by Winograd's F(4x4, 3x3), 36 products
-  per 4x4 tile of outputs instead of 144 (the fused blocks' forward and dL/dx);
+  per 4x4 tile of outputs instead of 144 (forward, dL/dx and the kernel gradient of
+  the fused blocks and of the unfused convs it suits);
 - ``chunks.py``: a fused block's batch worked through in chunks of a few images,
   each carried through im2col, the product and the pool by one worker thread;
 - ``runtime.py``: process settings (numba's threading layer, glibc's allocator),

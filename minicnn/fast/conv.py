@@ -2,7 +2,7 @@
 
 Replaces ``im2col``/``col2im`` and ``Conv2D.forward``/``backward`` of
 ``layers/conv.py`` (same shapes, same math; see the shape legend there). A conv
-that ``winograd.suits`` (3x3, stride 1, 16+ channels in and out) computes its
+that ``winograd.suits`` (3x3, stride 1, enough channels and pixels) computes its
 output, dL/dx and kernel gradient by ``winograd.py`` instead, in chunks of images
 over the worker threads, and keeps its input rather than im2col's columns.
 """
