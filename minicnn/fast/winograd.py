@@ -14,7 +14,11 @@ per channel pair instead of 144:
 The matrices come from the Toom-Cook construction on the points 0, 1, -1, 1/2,
 -2 and infinity (Barabasz et al., "Error analysis and improving the accuracy of
 Winograd convolution for deep neural networks", 2020): in float32 their results
-stay about 3 times closer to im2col's than with Lavin's points 0, +-1, +-2.
+stay about 3 times closer to im2col's than with Lavin's points 0, +-1, +-2. The
+price of the fewer products is rounding: measured against float64, the error is
+about 2e-6 of the largest output at 64 input channels and 5e-6 at 512, where
+im2col's is 2-3e-7 (the transforms add numbers of different sizes); far below
+what training notices, and the fast-twin tests allow 1e-5.
 
 Summed over input channels, the elementwise product becomes 36 matrix products,
 one per position of the 6x6 tile: M[xi] (tiles, F) = V[xi] (tiles, C) @ U[xi]
