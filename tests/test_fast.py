@@ -133,8 +133,8 @@ def test_the_fast_conv_uses_winograd_for_3x3_stride_1_with_enough_channels_and_p
         layer = Conv2D(filters, settings.pop("kernel_size", 3), **settings)
         layer.build((size, size, channels))
         return twin(layer)
-    assert fast_conv(16, 16, padding="same").winograd and fast_conv(16, 16, size=6).winograd     # 4x4 output
-    assert not fast_conv(15, 64).winograd and not fast_conv(64, 15).winograd
+    assert fast_conv(8, 8, padding="same").winograd and fast_conv(16, 16, size=6).winograd       # 4x4 output
+    assert not fast_conv(7, 64).winograd and not fast_conv(64, 7).winograd
     assert not fast_conv(32, 32, size=5).winograd                        # a 3x3 output: less than a tile
     assert not fast_conv(32, 32, size=12, strides=2).winograd             # a 5x5 output, but stride 2
     assert not fast_conv(32, 32, kernel_size=5).winograd
