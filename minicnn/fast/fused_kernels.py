@@ -115,9 +115,9 @@ def pool_dropout_relu_backward(grad_out, winners, scale, dz, bias_sums):
 def pool_tiles_dropout_relu_backward(grad_out, winners, scale, ph, pw, sh, sw, pad_top, pad_left, dz, bias_sums):
     """``pool_dropout_relu_backward`` for a pool whose windows tile the conv output (stride =
     window size, so no two windows share a cell): each cell of dz (n, OH, OW, F) is written
-    once, the pooled gradient at its window's winner and 0 elsewhere, instead of zeroing dz
-    and adding into it (about half the time: dz is written once, in order). Cells no window
-    covers (an odd last row or column) get 0."""
+    once, in order, the pooled gradient at its window's winner and 0 elsewhere, instead of
+    zeroing dz and then adding into it. Cells no window covers (an odd last row or column)
+    get 0."""
     n, oh, ow, f = dz.shape
     g = np.empty(f, dtype=dz.dtype)
     for img in range(n):

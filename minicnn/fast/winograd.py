@@ -71,11 +71,9 @@ def fits(conv):
 def suits(conv):
     """True when the fast backend uses this module for ``conv``: it fits, with at least
     ``MIN_CHANNELS`` channels in and out, and an output of at least one whole tile (a 3x3
-    output in a 4x4 tile made cnn_32_64_128's last conv slower than im2col).
-
-    Measured on fused blocks (3x3 "same" conv + ReLU + 2x2 max-pool, 64 images, training
-    step, one thread): with 8 channels in, winograd.py took 0.90-0.98 of im2col's time,
-    with 12 0.83, with 16 0.67; with 4 in and 8 out it took 1.11-1.18."""
+    output in a 4x4 tile made cnn_32_64_128's last conv slower than im2col). With fewer
+    channels the thin products no longer pay for the transforms: fused blocks measured
+    faster than im2col from 8 channels in, slower at 4 (the README's Speed section)."""
     return (fits(conv) and min(conv.params["kernel"].shape[2], conv.filters) >= MIN_CHANNELS
             and min(conv.output_shape[:2]) >= TILE)
 
@@ -271,6 +269,6 @@ def convolve(x, u, pad_top, pad_left, out):
 def numbers_per_pixel(channels, filters):
     """Numbers per output pixel to size a chunk by (``chunks.images_per_chunk``): the im2col
     columns this module replaces (9 per input channel) or its own work arrays (36 per 4x4
-    tile for each channel of the wider side), whichever is more. Chunks sized by the work
-    arrays alone, twice as large, made the 16x16 -> 7x7 blocks of gap_cnn about 15% slower."""
+    tile for each channel of the wider side), whichever is more: chunks sized by the work
+    arrays alone are twice as large, and measured slower on gap_cnn's blocks."""
     return max(9 * channels, -(-POSITIONS * max(channels, filters) // TILE**2))
